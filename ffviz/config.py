@@ -1,0 +1,116 @@
+"""Settings of a Forward-Forward network and its training, in one frozen dataclass.
+
+Every field says its unit and why it has its default. `FFConfig.validate()` raises
+`ValueError` with the received value, so bad settings from the CLI, the app or a URL are
+rejected with a message instead of failing deep inside TensorFlow.
+"""
+
+import dataclasses
+import json
+import math
+
+NUM_CLASSES = 10  # MNIST and Fashion-MNIST both have ten labels.
+IMAGE_PIXELS = 784  # 28 x 28, flattened.
+NEGATIVE_STRATEGIES = ("random", "hard")
+READOUTS = ("goodness", "softmax")
+MAX_LAYER_UNITS = 8192  # Wider layers do not fit an interactive tool on a CPU.
+MAX_LAYERS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class FFConfig:
+    """Architecture and training settings of a Forward-Forward run."""
+
+    layer_sizes: tuple = (500, 500)  # Units per hidden layer; the keras.io example's 784-500-500.
+    threshold: float = 1.5  # Goodness (mean of squared activations) that splits positive from negative.
+    learning_rate: float = 0.003  # Adam step size per layer; 0.03 kills most ReLUs with mini-batches.
+    batch_size: int = 100  # Images per step; every >= 98.5% FF result in the literature uses 100.
+    epochs: int = 10  # Passes over the training set.
+    negatives: str = "hard"  # "random": any wrong label; "hard": a wrong label the model itself likes.
+    lr_decay: bool = True  # Hinton's schedule: constant for the first half, then linear to zero.
+    readout: str = "softmax"  # "goodness": best of ten labelled passes; "softmax": one neutral pass.
+    readout_layers: tuple = ()  # Layers (0-based) summed by the read-outs; empty means all layers.
+    seed: int = 0  # Seeds weights, shuffling and negative labels.
+
+    def __post_init__(self):
+        # Lists from JSON or a form become tuples, so the config stays hashable.
+        object.__setattr__(self, "layer_sizes", tuple(int(u) for u in self.layer_sizes))
+        object.__setattr__(self, "readout_layers", tuple(int(i) for i in self.readout_layers))
+
+    @property
+    def num_layers(self):
+        return len(self.layer_sizes)
+
+    def used_layers(self):
+        """Indices of the layers that the read-outs sum over."""
+        return self.readout_layers or tuple(range(self.num_layers))
+
+    def validate(self):
+        """Raise `ValueError` naming the first setting that is out of range; return self."""
+        if not self.layer_sizes:
+            raise ValueError("layer_sizes must list at least one hidden layer. Received: layer_sizes=()")
+        if len(self.layer_sizes) > MAX_LAYERS:
+            raise ValueError(
+                f"At most {MAX_LAYERS} hidden layers are supported. Received: layer_sizes={self.layer_sizes}"
+            )
+        for units in self.layer_sizes:
+            if not 1 <= units <= MAX_LAYER_UNITS:
+                raise ValueError(
+                    f"Each layer size must be an integer from 1 to {MAX_LAYER_UNITS}. "
+                    f"Received: layer_sizes={self.layer_sizes}"
+                )
+        check_threshold(self.threshold)
+        check_learning_rate(self.learning_rate)
+        if not 1 <= self.batch_size <= 60000:
+            raise ValueError(f"batch_size must be from 1 to 60000. Received: batch_size={self.batch_size}")
+        if not 1 <= self.epochs <= 1000:
+            raise ValueError(f"epochs must be from 1 to 1000. Received: epochs={self.epochs}")
+        if self.negatives not in NEGATIVE_STRATEGIES:
+            raise ValueError(f"negatives must be one of {NEGATIVE_STRATEGIES}. Received: negatives={self.negatives!r}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}. Received: readout={self.readout!r}")
+        for index in self.readout_layers:
+            if not 0 <= index < self.num_layers:
+                raise ValueError(
+                    f"readout_layers must index the {self.num_layers} hidden layers. "
+                    f"Received: readout_layers={self.readout_layers}"
+                )
+        return self
+
+    def replace(self, **changes):
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes).validate()
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, values):
+        """Build and validate a config; unknown keys are an error, missing ones take defaults."""
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown config keys {unknown}; expected some of {sorted(known)}.")
+        try:
+            return cls(**values).validate()
+        except TypeError as error:  # A list where a number belongs, for example.
+            raise ValueError(f"Malformed config {values!r}: {error}") from error
+
+
+def check_threshold(threshold):
+    """The goodness threshold must be a positive finite number."""
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a positive number. Received: threshold={threshold!r}")
+    return float(threshold)
+
+
+def check_learning_rate(learning_rate):
+    """The learning rate must be a positive finite number no larger than 10."""
+    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and 0 < learning_rate <= 10):
+        raise ValueError(
+            f"learning_rate must be a positive number no larger than 10. Received: learning_rate={learning_rate!r}"
+        )
+    return float(learning_rate)
