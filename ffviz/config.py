@@ -23,6 +23,7 @@ class FFConfig:
 
     layer_sizes: tuple = (500, 500)  # Units per hidden layer; the keras.io example's 784-500-500.
     threshold: float = 1.5  # Goodness (mean of squared activations) that splits positive from negative.
+    sharpness: float = 1.0  # Loss is softplus(sharpness * margin); 1 is the keras.io loss exactly.
     learning_rate: float = 0.003  # Adam step size per layer; 0.03 kills most ReLUs with mini-batches.
     batch_size: int = 100  # Images per step; every >= 98.5% FF result in the literature uses 100.
     epochs: int = 10  # Passes over the training set.
@@ -61,6 +62,8 @@ class FFConfig:
                 )
         check_threshold(self.threshold)
         check_learning_rate(self.learning_rate)
+        if not (math.isfinite(self.sharpness) and 0 < self.sharpness <= 1000):
+            raise ValueError(f"sharpness must be in (0, 1000]. Received: sharpness={self.sharpness}")
         if not 1 <= self.batch_size <= 60000:
             raise ValueError(f"batch_size must be from 1 to 60000. Received: batch_size={self.batch_size}")
         if not 1 <= self.epochs <= 1000:

@@ -1,0 +1,221 @@
+"""Training in a background thread that a user interface polls.
+
+The thread runs `Trainer.train_step()` in a loop and never touches the interface: it only
+appends records to a list under a lock. The interface calls `snapshot()` as often as it likes
+(a Streamlit fragment twice a second) and the control methods (`pause`, `resume`, `stop`,
+`step_once`, `set_threshold`, `set_learning_rate`, `set_delay`) from its own thread.
+
+A run ends by itself when the planned epochs are done, when the loss diverges, when `stop()`
+is called, or when `keep_alive()` (a callable from the interface, e.g. "is the browser tab
+still connected?") returns False, so a closed tab leaves no thread behind.
+"""
+
+import threading
+import time
+
+from ffviz.train import Trainer, TrainingDiverged
+
+KEEP_ALIVE_INTERVAL = 2.0  # Seconds between keep_alive() checks.
+
+READY, RUNNING, PAUSED, STOPPED, FINISHED, FAILED = "ready", "running", "paused", "stopped", "finished", "failed"
+
+
+class TrainingRun:
+    """One training run of one network, driven from another thread.
+
+    Args:
+        network: the `FFNetwork` to train (it is changed in place).
+        x_train, y_train, x_test, y_test: the data, as for `Trainer`.
+        keep_alive: optional callable; when it returns False the run stops.
+    """
+
+    def __init__(self, network, x_train, y_train, x_test=None, y_test=None, keep_alive=None):
+        self.trainer = Trainer(network, x_train, y_train, x_test, y_test)
+        self.network = network
+        self.keep_alive = keep_alive
+        self.state = READY
+        self.message = ""  # Why the run stopped or failed, for the user.
+        self.history = []  # One record per step, see `Trainer.train_step`.
+        self.events = []  # Setting changes: {"step", "setting", "value"}.
+        self.delay = 0.0  # Seconds to wait after each step: the speed control.
+        self._pending_steps = 0  # Single steps asked for while paused.
+        self._stop_requested = False
+        self._condition = threading.Condition()
+        self._thread = None
+        self._started_at = None
+        self._elapsed = 0.0
+
+    def __repr__(self):
+        return f"TrainingRun(state={self.state}, step={self.trainer.step}, network={self.network})"
+
+    # Controls, called from the interface thread.
+
+    def start(self):
+        """Start or continue training; a second call while it runs does nothing."""
+        with self._condition:
+            if self.state == RUNNING:
+                return
+            if self.state in (STOPPED, FINISHED) and self.trainer.finished:
+                self.trainer.extend(self.trainer.config.epochs)
+            self.state = RUNNING
+            self.message = ""
+            self._condition.notify_all()
+        self._ensure_thread()
+
+    def pause(self):
+        with self._condition:
+            if self.state == RUNNING:
+                self.state = PAUSED
+                self._condition.notify_all()
+
+    def resume(self):
+        with self._condition:
+            if self.state == PAUSED:
+                self.state = RUNNING
+                self._condition.notify_all()
+
+    def step_once(self):
+        """Advance exactly one mini-batch, then stay paused."""
+        with self._condition:
+            if self.state == RUNNING or self.state == FAILED:
+                return
+            if self.trainer.finished:
+                self.trainer.extend(1)
+            self.state = PAUSED
+            self._pending_steps += 1
+            self._condition.notify_all()
+        self._ensure_thread()
+
+    def stop(self, wait=True):
+        """Stop after the step in progress; the weights trained so far stay."""
+        with self._condition:
+            self._stop_requested = True
+            self._condition.notify_all()
+        if wait:
+            self.join()
+
+    def join(self, timeout=30.0):
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    @property
+    def alive(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def set_threshold(self, threshold):
+        self.trainer.set_threshold(threshold)
+        self._record_event("threshold", float(threshold))
+
+    def set_learning_rate(self, learning_rate):
+        self.trainer.set_learning_rate(learning_rate)
+        self._record_event("learning_rate", float(learning_rate))
+
+    def set_delay(self, seconds):
+        if not 0 <= seconds <= 10:
+            raise ValueError(f"delay must be between 0 and 10 seconds. Received: {seconds}")
+        self.delay = float(seconds)
+
+    def _record_event(self, setting, value):
+        with self._condition:
+            self.events.append({"step": self.trainer.step, "setting": setting, "value": value})
+
+    # What the interface reads.
+
+    def snapshot(self):
+        """A consistent copy of the run's progress, safe to read while the thread trains."""
+        with self._condition:
+            history = list(self.history)
+            elapsed = self._elapsed + (time.perf_counter() - self._started_at if self._started_at else 0.0)
+            steps = self.trainer.step
+            seconds = self.trainer.seconds
+            return {
+                "state": self.state,
+                "message": self.message,
+                "history": history,
+                "events": list(self.events),
+                "step": steps,
+                "epoch": steps / self.trainer.steps_per_epoch,
+                "total_steps": self.trainer.total_steps,
+                "steps_per_second": steps / seconds if seconds > 0 else 0.0,
+                "elapsed": elapsed,
+                "test_accuracy": [(r["epoch"], r["test_accuracy"]) for r in history if r.get("test_accuracy") is not None],
+                "threshold": float(self.trainer.threshold.numpy()),
+                "learning_rate": self.trainer.base_learning_rate,
+            }
+
+    # The background thread.
+
+    def _ensure_thread(self):
+        with self._condition:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop_requested = False
+            self._thread = threading.Thread(target=self._loop, name="ffviz-training", daemon=True)
+            self._thread.start()
+
+    def _wait_for_work(self):
+        """Block while paused; return False when the thread should end."""
+        last_check = time.monotonic()
+        with self._condition:
+            while True:
+                if self._stop_requested:
+                    return False
+                if self.state == RUNNING:
+                    return True
+                if self.state == PAUSED and self._pending_steps > 0:
+                    self._pending_steps -= 1
+                    return True
+                if self.state not in (RUNNING, PAUSED):
+                    return False
+                self._condition.wait(timeout=KEEP_ALIVE_INTERVAL)
+                if time.monotonic() - last_check >= KEEP_ALIVE_INTERVAL:
+                    last_check = time.monotonic()
+                    if not self._still_wanted():
+                        return False
+
+    def _still_wanted(self):
+        if self.keep_alive is None:
+            return True
+        try:
+            return bool(self.keep_alive())
+        except Exception:  # An interface that cannot answer is gone.
+            return False
+
+    def _finish(self, state, message):
+        with self._condition:
+            self.state = state
+            self.message = message
+            if self._started_at is not None:
+                self._elapsed += time.perf_counter() - self._started_at
+                self._started_at = None
+            self._condition.notify_all()
+
+    def _loop(self):
+        with self._condition:
+            self._started_at = time.perf_counter()
+        last_check = time.monotonic()
+        try:
+            while self._wait_for_work():
+                if self.trainer.finished:
+                    self._finish(FINISHED, f"Finished {self.trainer.epoch} epochs.")
+                    return
+                record = self.trainer.train_step()
+                if self.trainer.step % self.trainer.steps_per_epoch == 0:
+                    record["test_accuracy"] = self.trainer.evaluate()
+                with self._condition:
+                    self.history.append(record)
+                if time.monotonic() - last_check >= KEEP_ALIVE_INTERVAL:
+                    last_check = time.monotonic()
+                    if not self._still_wanted():
+                        self._finish(STOPPED, "Stopped: the page that started this run was closed.")
+                        return
+                if self.delay > 0:
+                    with self._condition:
+                        self._condition.wait(timeout=self.delay)
+            reason = "Stopped." if self._stop_requested else "Stopped: the page that started this run was closed."
+            self._finish(STOPPED, reason)
+        except TrainingDiverged as error:
+            self._finish(FAILED, str(error))
+        except Exception as error:  # Anything else still ends the run with a message, not a crash.
+            self._finish(FAILED, f"Training failed: {type(error).__name__}: {error}")
