@@ -35,8 +35,12 @@ class FFConfig:
 
     def __post_init__(self):
         # Lists from JSON or a form become tuples, so the config stays hashable.
-        object.__setattr__(self, "layer_sizes", tuple(int(u) for u in self.layer_sizes))
-        object.__setattr__(self, "readout_layers", tuple(int(i) for i in self.readout_layers))
+        for name in ("layer_sizes", "readout_layers"):
+            values = getattr(self, name)
+            try:
+                object.__setattr__(self, name, tuple(int(value) for value in values))
+            except (TypeError, ValueError):
+                raise ValueError(f"{name} must be a list of integers. Received: {name}={values!r}") from None
 
     @property
     def num_layers(self):

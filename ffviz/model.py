@@ -236,7 +236,7 @@ class FFNetwork:
 
     def first_layer_fields(self):
         """First-layer weights as receptive fields: (units, 28, 28)."""
-        kernel = np.asarray(self.layers[0].kernel)  # (784, units)
+        kernel = keras.ops.convert_to_numpy(self.layers[0].kernel)  # (784, units)
         return kernel.T.reshape(-1, 28, 28)
 
     # Weights, save and load.
@@ -246,7 +246,7 @@ class FFNetwork:
         return [v for layer in self.layers for v in (layer.kernel, layer.bias)] + [self.head.kernel, self.head.bias]
 
     def get_weights(self):
-        return [np.array(variable) for variable in self.variables()]
+        return [keras.ops.convert_to_numpy(variable) for variable in self.variables()]
 
     def set_weights(self, weights):
         variables = self.variables()

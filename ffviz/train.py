@@ -228,7 +228,7 @@ class Trainer:
         losses = np.asarray(losses)
         self.seconds += time.perf_counter() - started
         if not bool(applied):
-            self.network.set_weights([np.asarray(keep) for keep in self.backup])
+            self.network.set_weights([keep.numpy() for keep in self.backup])
             raise TrainingDiverged(
                 f"The loss became {'NaN' if np.isnan(losses).any() else 'infinite'} at step "
                 f"{self.step + 1} (learning rate {learning_rate:.3g}, threshold "

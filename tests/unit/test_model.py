@@ -1,0 +1,93 @@
+"""Inference, read-outs, evaluation, save and load of an FFNetwork."""
+
+import io
+
+import numpy as np
+import pytest
+
+from ffviz.config import FFConfig
+from ffviz.model import FFNetwork, goodness, load_network
+from ffviz.overlay import overlay_labels
+
+
+@pytest.fixture(scope="module")
+def network():
+    return FFNetwork(FFConfig(layer_sizes=(32, 16), seed=1))
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(0).random((7, 784)).astype(np.float32)
+
+
+def test_goodness_per_label_matches_one_label_at_a_time(network, images):
+    table = network.goodness_per_label(images)
+    assert table.shape == (7, 2, 10)
+    for label in (0, 4, 9):
+        activities = network.forward(overlay_labels(images, np.full(7, label)))
+        for layer, activity in enumerate(activities):
+            np.testing.assert_allclose(table[:, layer, label], np.asarray(goodness(activity)), rtol=1e-5, atol=1e-7)
+
+
+def test_goodness_read_out_is_the_argmax_of_the_layer_sum(network, images):
+    summed = network.goodness_per_label(images).sum(axis=1)
+    np.testing.assert_array_equal(network.predict(images, "goodness"), summed.argmax(axis=1))
+    probabilities = network.label_scores(images, "softmax")
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_single_image_shapes_are_accepted_and_wrong_ones_rejected(network, images):
+    assert network.goodness_per_label(images[0].reshape(28, 28)).shape == (1, 2, 10)
+    with pytest.raises(ValueError, match="Received: shape=\\(3, 100\\)"):
+        network.predict(np.zeros((3, 100), np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        network.predict(np.full((1, 784), np.nan, np.float32))
+
+
+def test_evaluate_counts_every_image_once(network, images):
+    labels = np.array([0, 1, 2, 3, 4, 5, 6])
+    result = network.evaluate(images, labels, "goodness")
+    assert result["confusion"].sum() == 7
+    assert result["confusion"].trace() / 7 == pytest.approx(result["accuracy"])
+    assert result["per_class_accuracy"].shape == (10,)
+
+
+def test_activations_and_receptive_fields(network, images):
+    activities = network.activations(images[:2], labels=3)
+    assert [a.shape for a in activities] == [(2, 32), (2, 16)]
+    assert network.first_layer_fields().shape == (32, 28, 28)
+
+
+def test_save_then_load_gives_identical_goodness(network, images, tmp_path):
+    network.metadata = {"note": "round trip"}
+    path = tmp_path / "model.npz"
+    network.save(path)
+    loaded = load_network(path)
+    np.testing.assert_array_equal(loaded.goodness_per_label(images), network.goodness_per_label(images))
+    assert loaded.config == network.config and loaded.metadata == {"note": "round trip"}
+    from_bytes = load_network(network.to_bytes())
+    np.testing.assert_array_equal(from_bytes.predict(images), network.predict(images))
+
+
+def test_bad_model_files_raise_clear_errors(network, tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        load_network(tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match="is empty"):
+        load_network(b"")
+    with pytest.raises(ValueError, match="not an ffviz model"):
+        load_network(b"this is plain text, not a model")
+    data = network.to_bytes()
+    with pytest.raises(ValueError, match="not an ffviz model"):
+        load_network(data[: len(data) // 2])  # A truncated download.
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=np.zeros(3))  # A valid npz, but a dataset.
+    with pytest.raises(ValueError, match="not an ffviz model"):
+        load_network(buffer.getvalue())
+    with pytest.raises(ValueError, match="were expected"):
+        load_network(data, expected_layer_sizes=(500, 500))
+
+
+def test_weights_from_another_architecture_are_refused(network):
+    other = FFNetwork(FFConfig(layer_sizes=(16, 16)))
+    with pytest.raises(ValueError, match="different architecture"):
+        other.set_weights(network.get_weights())
