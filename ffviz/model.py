@@ -34,6 +34,11 @@ NORM_EPSILON = 1e-4  # As in the keras.io example: keeps an all-zero input finit
 INFERENCE_CHUNK = 2048  # Images per batched inference call: 20,480 labelled rows at a time.
 
 
+def variable_to_numpy(variable):
+    """A copy of a Keras variable's value (through TensorFlow, avoiding a NumPy 2 warning)."""
+    return variable.value.numpy().copy()
+
+
 def normalize(inputs):
     """Scale each row to unit L2 length: (batch, features) -> (batch, features)."""
     return inputs / (ops.sqrt(ops.sum(ops.square(inputs), axis=-1, keepdims=True)) + NORM_EPSILON)
@@ -236,7 +241,7 @@ class FFNetwork:
 
     def first_layer_fields(self):
         """First-layer weights as receptive fields: (units, 28, 28)."""
-        kernel = keras.ops.convert_to_numpy(self.layers[0].kernel)  # (784, units)
+        kernel = variable_to_numpy(self.layers[0].kernel)  # (784, units)
         return kernel.T.reshape(-1, 28, 28)
 
     # Weights, save and load.
@@ -246,7 +251,7 @@ class FFNetwork:
         return [v for layer in self.layers for v in (layer.kernel, layer.bias)] + [self.head.kernel, self.head.bias]
 
     def get_weights(self):
-        return [keras.ops.convert_to_numpy(variable) for variable in self.variables()]
+        return [variable_to_numpy(variable) for variable in self.variables()]
 
     def set_weights(self, weights):
         variables = self.variables()
