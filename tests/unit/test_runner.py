@@ -1,0 +1,105 @@
+"""The background training run: start, pause, single steps, stop, and no leaked threads."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from ffviz.config import FFConfig
+from ffviz.model import FFNetwork
+from ffviz.runner import TrainingRun
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def make_run(sample):
+    x_train, y_train, x_test, y_test = sample
+    runs = []
+
+    def make(keep_alive=None, **changes):
+        config = FFConfig(layer_sizes=(32, 32), epochs=2, batch_size=100, seed=0).replace(**changes)
+        run = TrainingRun(FFNetwork(config), x_train, y_train, x_test[:200], y_test[:200], keep_alive=keep_alive)
+        runs.append(run)
+        return run
+
+    yield make
+    for run in runs:
+        run.stop()
+
+
+def test_start_pause_resume_and_stop(make_run):
+    threads_before = threading.active_count()
+    run = make_run()
+    run.start()
+    run.start()  # A second click while running changes nothing.
+    assert wait_until(lambda: run.snapshot()["step"] >= 5)
+    assert threading.active_count() == threads_before + 1
+    run.pause()
+    assert wait_until(lambda: run.snapshot()["state"] == "paused")
+    time.sleep(0.3)  # Let a step in flight finish.
+    paused_at = run.snapshot()["step"]
+    time.sleep(0.5)
+    assert run.snapshot()["step"] == paused_at
+    run.step_once()
+    assert wait_until(lambda: run.snapshot()["step"] == paused_at + 1)
+    time.sleep(0.3)
+    assert run.snapshot()["step"] == paused_at + 1
+    run.resume()
+    assert wait_until(lambda: run.snapshot()["step"] > paused_at + 3)
+    run.stop()
+    assert run.snapshot()["state"] == "stopped"
+    assert not run.alive
+    assert threading.active_count() == threads_before
+
+
+def test_history_holds_per_layer_losses_and_epoch_accuracy(make_run):
+    run = make_run(epochs=1)
+    run.set_threshold(2.0)
+    run.start()
+    assert wait_until(lambda: run.snapshot()["state"] == "finished", timeout=60)
+    snapshot = run.snapshot()
+    assert len(snapshot["history"]) == snapshot["total_steps"] == 40
+    assert all(len(record["loss"]) == 2 for record in snapshot["history"])
+    assert len(snapshot["test_accuracy"]) == 1 and 0 <= snapshot["test_accuracy"][0][1] <= 1
+    assert snapshot["events"] == [{"step": 0, "setting": "threshold", "value": 2.0}]
+    assert snapshot["history"][0]["threshold"] == 2.0
+
+
+def test_closed_page_ends_the_thread(make_run, monkeypatch):
+    import ffviz.runner
+
+    monkeypatch.setattr(ffviz.runner, "KEEP_ALIVE_INTERVAL", 0.1)
+    page_open = {"value": True}
+    run = make_run(keep_alive=lambda: page_open["value"], epochs=50)
+    run.start()
+    assert wait_until(lambda: run.snapshot()["step"] > 2)
+    page_open["value"] = False
+    assert wait_until(lambda: not run.alive, timeout=10)
+    assert run.snapshot()["state"] == "stopped"
+
+
+def test_divergence_fails_the_run_with_its_reason(make_run):
+    run = make_run(learning_rate=10.0, sharpness=1000.0, lr_decay=False, epochs=20)
+    run.trainer.x_train = run.trainer.x_train.copy()
+    run.trainer.x_train[run.trainer.order[100:200]] = np.nan  # The second step sees NaN.
+    run.start()
+    assert wait_until(lambda: run.snapshot()["state"] == "failed")
+    assert "NaN" in run.snapshot()["message"]
+    assert not run.alive or wait_until(lambda: not run.alive)
+
+
+def test_speed_control_is_validated(make_run):
+    run = make_run()
+    run.set_delay(0.5)
+    assert run.delay == 0.5
+    with pytest.raises(ValueError, match="delay"):
+        run.set_delay(-1)

@@ -1,0 +1,104 @@
+"""Training lowers the loss, reaches a useful accuracy, and stops cleanly on NaN."""
+
+import numpy as np
+import pytest
+
+from ffviz.config import FFConfig
+from ffviz.model import FFNetwork
+from ffviz.train import Trainer, TrainingDiverged, learning_rate_factor
+
+
+def small_config(**changes):
+    return FFConfig(layer_sizes=(128, 128), epochs=2, seed=0).replace(**changes)
+
+
+@pytest.mark.parametrize("negatives", ["random", "hard"])
+def test_fifty_steps_lower_every_layers_loss(sample, negatives):
+    x_train, y_train, _, _ = sample
+    trainer = Trainer(FFNetwork(small_config(negatives=negatives, lr_decay=False)), x_train, y_train)
+    records = list(trainer.run(max_steps=50))
+    assert len(records) == 50
+    losses = np.array([record["loss"] for record in records])  # (steps, layers)
+    first, last = losses[:5].mean(axis=0), losses[-5:].mean(axis=0)
+    assert np.all(last < first), f"loss did not fall in every layer: first {first}, last {last}"
+    for record in records:
+        assert len(record["goodness_pos"]) == len(record["goodness_neg"]) == 2
+
+
+def test_a_few_epochs_on_the_sample_beat_85_percent(sample):
+    x_train, y_train, x_test, y_test = sample
+    network = FFNetwork(FFConfig(epochs=8, seed=0))  # The default preset, as a user gets it.
+    trainer = Trainer(network, x_train, y_train, x_test, y_test)
+    epoch_ends = [record for record in trainer.run() if "test_accuracy" in record]
+    assert len(epoch_ends) == 8
+    accuracy = network.evaluate(x_test, y_test)["accuracy"]
+    assert accuracy > 0.85, f"test accuracy {accuracy:.3f} after 8 epochs on the sample"
+
+
+def test_threshold_and_learning_rate_change_between_steps(sample):
+    x_train, y_train, _, _ = sample
+    trainer = Trainer(FFNetwork(small_config(lr_decay=False)), x_train, y_train)
+    trainer.train_step()
+    trainer.set_threshold(3.0)
+    trainer.set_learning_rate(0.0005)
+    record = trainer.train_step()
+    assert record["threshold"] == 3.0 and record["learning_rate"] == pytest.approx(0.0005)
+    with pytest.raises(ValueError, match="threshold"):
+        trainer.set_threshold(-1.0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        trainer.set_learning_rate(0.0)
+
+
+def test_training_continues_where_it_stopped(sample):
+    x_train, y_train, _, _ = sample
+    trainer = Trainer(FFNetwork(small_config(batch_size=1000, epochs=1)), x_train, y_train)
+    assert trainer.steps_per_epoch == 4
+    assert [r["step"] for r in trainer.run(max_steps=3)] == [1, 2, 3]
+    assert [r["step"] for r in trainer.run()] == [4]
+    assert trainer.finished
+    trainer.extend(1)
+    assert [r["step"] for r in trainer.run()] == [5, 6, 7, 8]
+
+
+def test_nan_loss_stops_training_and_keeps_the_last_good_weights(sample):
+    x_train, y_train, _, _ = sample
+    poisoned = x_train[:200].copy()
+    poisoned[100:] = np.nan  # The second batch of 100 makes every loss NaN.
+    network = FFNetwork(small_config(batch_size=100, lr_decay=False))
+    trainer = Trainer(network, poisoned, y_train[:200])
+    trainer.order = np.arange(200)  # Clean batch first, poisoned batch second.
+    # The last weights whose loss was seen to be finite are those the first step started from:
+    # the first step's update has not been checked by a loss yet.
+    good_weights = network.get_weights()
+    trainer.train_step()
+    with pytest.raises(TrainingDiverged, match="NaN.*last weights with a finite loss were kept"):
+        trainer.train_step()
+    for kept, good in zip(network.get_weights(), good_weights):
+        np.testing.assert_array_equal(kept, good)
+    assert trainer.step == 1
+
+
+def test_a_huge_learning_rate_is_caught(sample):
+    """A learning rate of 10 blows the weights up; training ends with a message, weights finite."""
+    x_train, y_train, _, _ = sample
+    network = FFNetwork(small_config(learning_rate=10.0, lr_decay=False, sharpness=1000.0))
+    trainer = Trainer(network, x_train, y_train)
+    try:
+        for _ in trainer.run(max_steps=200):
+            pass
+    except TrainingDiverged as error:
+        assert "Lower the learning rate" in str(error)
+    assert all(np.all(np.isfinite(weight)) for weight in network.get_weights())
+
+
+def test_learning_rate_schedule_is_flat_then_linear_to_zero():
+    assert learning_rate_factor(0, 100, True) == 1.0
+    assert learning_rate_factor(49, 100, True) == 1.0
+    assert learning_rate_factor(75, 100, True) == pytest.approx(0.5)
+    assert learning_rate_factor(100, 100, True) == 0.0
+    assert learning_rate_factor(75, 100, False) == 1.0
+
+
+def test_trainer_rejects_mismatched_data():
+    with pytest.raises(ValueError, match="one label per image"):
+        Trainer(FFNetwork(small_config()), np.zeros((10, 784), np.float32), np.zeros(9))
