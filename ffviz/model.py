@@ -239,6 +239,10 @@ class FFNetwork:
             inputs = overlay_labels(images, np.broadcast_to(np.asarray(labels), (len(images),)))
         return [np.asarray(activity) for activity in self.forward(inputs)]
 
+    def layer_goodness(self, images, labels):
+        """Goodness of each image under its given label, per layer: (layers, batch)."""
+        return np.stack([(activity**2).mean(axis=1) for activity in self.activations(images, labels)])
+
     def first_layer_fields(self):
         """First-layer weights as receptive fields: (units, 28, 28)."""
         kernel = variable_to_numpy(self.layers[0].kernel)  # (784, units)

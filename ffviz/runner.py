@@ -13,9 +13,15 @@ still connected?") returns False, so a closed tab leaves no thread behind.
 import threading
 import time
 
+import numpy as np
+
+from ffviz.config import NUM_CLASSES
 from ffviz.train import Trainer, TrainingDiverged
 
 KEEP_ALIVE_INTERVAL = 2.0  # Seconds between keep_alive() checks.
+PROBE_IMAGES = 500  # Training images whose goodness is measured for the histograms.
+PROBE_INTERVAL = 0.5  # Seconds between goodness measurements: about one per page refresh.
+QUICK_EVAL_IMAGES = 1000  # Test images for the frequent accuracy checks of `eval_every`.
 
 READY, RUNNING, PAUSED, STOPPED, FINISHED, FAILED = "ready", "running", "paused", "stopped", "finished", "failed"
 
@@ -27,12 +33,22 @@ class TrainingRun:
         network: the `FFNetwork` to train (it is changed in place).
         x_train, y_train, x_test, y_test: the data, as for `Trainer`.
         keep_alive: optional callable; when it returns False the run stops.
+        trainer: optional trainer to drive instead of a new `Trainer` (for example
+            `ffviz.backprop.BackpropTrainer`, for the side-by-side comparison).
+        eval_every: also measure accuracy on the first 1,000 test images every this many
+            steps ("quick_accuracy" in the record), for a live accuracy curve.
     """
 
-    def __init__(self, network, x_train, y_train, x_test=None, y_test=None, keep_alive=None):
-        self.trainer = Trainer(network, x_train, y_train, x_test, y_test)
+    def __init__(
+        self, network, x_train, y_train, x_test=None, y_test=None, keep_alive=None, trainer=None, eval_every=None
+    ):
+        self.trainer = trainer or Trainer(network, x_train, y_train, x_test, y_test)
         self.network = network
         self.keep_alive = keep_alive
+        self.eval_every = eval_every
+        self.goodness_samples = None  # Latest goodness of the probe images, for histograms.
+        self._probe = self._make_probe(x_train, y_train) if hasattr(network, "layer_goodness") else None
+        self._last_probe = 0.0
         self.state = READY
         self.message = ""  # Why the run stopped or failed, for the user.
         self.history = []  # One record per step, see `Trainer.train_step`.
@@ -130,6 +146,7 @@ class TrainingRun:
             steps = self.trainer.step
             seconds = self.trainer.seconds
             return {
+                "goodness_samples": self.goodness_samples,
                 "state": self.state,
                 "message": self.message,
                 "history": history,
@@ -140,9 +157,44 @@ class TrainingRun:
                 "steps_per_second": steps / seconds if seconds > 0 else 0.0,
                 "elapsed": elapsed,
                 "test_accuracy": [(r["epoch"], r["test_accuracy"]) for r in history if r.get("test_accuracy") is not None],
-                "threshold": float(self.trainer.threshold.numpy()),
+                "threshold": float(self.trainer.threshold.numpy()) if hasattr(self.trainer, "threshold") else None,
                 "learning_rate": self.trainer.base_learning_rate,
             }
+
+    # Measurements beside training.
+
+    @staticmethod
+    def _make_probe(x_train, y_train):
+        """Fixed images with their true label and a fixed wrong one, for comparable histograms."""
+        count = min(PROBE_IMAGES, len(x_train))
+        labels = np.asarray(y_train[:count]).astype(np.int64)
+        offsets = np.random.default_rng(0).integers(1, NUM_CLASSES, size=count)
+        return np.asarray(x_train[:count], np.float32), labels, (labels + offsets) % NUM_CLASSES
+
+    def measure_goodness(self):
+        """Goodness of the probe images under true and wrong labels, per layer."""
+        if self._probe is None:
+            return None
+        images, labels, wrong = self._probe
+        samples = {
+            "step": self.trainer.step,
+            "positive": self.network.layer_goodness(images, labels).tolist(),
+            "negative": self.network.layer_goodness(images, wrong).tolist(),
+        }
+        with self._condition:
+            self.goodness_samples = samples
+        return samples
+
+    def _measure_after_step(self, record):
+        """Accuracy and goodness measurements that a page shows beside the losses."""
+        step = self.trainer.step
+        if step % self.trainer.steps_per_epoch == 0:
+            record["test_accuracy"] = self.trainer.evaluate()
+        elif self.eval_every and step % self.eval_every == 0 and self.trainer.x_test is not None:
+            record["quick_accuracy"] = self.trainer.evaluate(limit=QUICK_EVAL_IMAGES)
+        if self._probe is not None and (time.monotonic() - self._last_probe >= PROBE_INTERVAL or self.state != RUNNING):
+            self._last_probe = time.monotonic()
+            self.measure_goodness()
 
     # The background thread.
 
@@ -201,8 +253,7 @@ class TrainingRun:
                     self._finish(FINISHED, f"Finished {self.trainer.epoch} epochs.")
                     return
                 record = self.trainer.train_step()
-                if self.trainer.step % self.trainer.steps_per_epoch == 0:
-                    record["test_accuracy"] = self.trainer.evaluate()
+                self._measure_after_step(record)
                 with self._condition:
                     self.history.append(record)
                 if time.monotonic() - last_check >= KEEP_ALIVE_INTERVAL:

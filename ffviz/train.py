@@ -248,11 +248,11 @@ class Trainer:
             "seconds": self.seconds,
         }
 
-    def evaluate(self, readout=None):
-        """Test accuracy with the given read-out, or None without a test set."""
+    def evaluate(self, readout=None, limit=None):
+        """Test accuracy with the given read-out (on the first `limit` images), or None."""
         if self.x_test is None or len(self.x_test) == 0:
             return None
-        return self.network.evaluate(self.x_test, self.y_test, readout)["accuracy"]
+        return self.network.evaluate(self.x_test[:limit], self.y_test[:limit], readout)["accuracy"]
 
     def run(self, max_steps=None):
         """Yield a record after every step until the planned epochs are done.

@@ -103,3 +103,24 @@ def test_speed_control_is_validated(make_run):
     assert run.delay == 0.5
     with pytest.raises(ValueError, match="delay"):
         run.set_delay(-1)
+
+
+def test_goodness_samples_for_histograms(make_run):
+    run = make_run(epochs=1)
+    run.start()
+    assert wait_until(lambda: run.snapshot()["state"] == "finished", timeout=60)
+    samples = run.snapshot()["goodness_samples"]
+    assert samples["step"] == 40
+    assert len(samples["positive"]) == len(samples["negative"]) == 2  # One list per layer.
+    assert all(len(values) == 500 for values in samples["positive"])
+    # After training, positive data is good and negative data less so, on average.
+    assert np.mean(samples["positive"][0]) > np.mean(samples["negative"][0])
+
+
+def test_quick_accuracy_every_few_steps(make_run):
+    run = make_run(epochs=1)
+    run.eval_every = 10
+    run.start()
+    assert wait_until(lambda: run.snapshot()["state"] == "finished", timeout=60)
+    quick = [r["step"] for r in run.snapshot()["history"] if "quick_accuracy" in r]
+    assert quick == [10, 20, 30]  # Step 40 ends the epoch and gets the full test instead.

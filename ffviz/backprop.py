@@ -1,0 +1,107 @@
+"""The same network trained with ordinary backpropagation, for a side-by-side comparison.
+
+Hinton (2022, section 3.3) compares Forward-Forward with backpropagation on the same
+fully connected architecture. `BackpropTrainer` builds that network in Keras (Dense + ReLU
+layers of the same sizes and a softmax head), trains it end to end with Keras's own training
+step (`train_on_batch`) on the same mini-batches, and offers the same step-by-step interface
+as `ffviz.train.Trainer`, so `ffviz.runner.TrainingRun` can drive either one.
+"""
+
+import time
+
+import keras
+import numpy as np
+
+from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
+
+BACKPROP_LEARNING_RATE = 0.001  # Adam's usual default, which suits this small MLP.
+
+
+def build_backprop_model(layer_sizes, learning_rate=BACKPROP_LEARNING_RATE, seed=0):
+    """Dense + ReLU layers of `layer_sizes`, then a 10-way linear layer, compiled with Adam."""
+    layers = [keras.Input((IMAGE_PIXELS,))]
+    for index, units in enumerate(layer_sizes):
+        initializer = keras.initializers.GlorotUniform(seed=seed * 100 + index)
+        layers.append(keras.layers.Dense(units, activation="relu", kernel_initializer=initializer))
+    layers.append(keras.layers.Dense(NUM_CLASSES, kernel_initializer=keras.initializers.GlorotUniform(seed=seed)))
+    model = keras.Sequential(layers, name="backprop_mlp")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+class BackpropTrainer:
+    """Backpropagation with the step-by-step interface of `ffviz.train.Trainer`.
+
+    Records hold "loss" as a one-element list (the cross-entropy), so a chart can put it
+    beside the Forward-Forward layers' losses.
+    """
+
+    def __init__(self, config, x_train, y_train, x_test=None, y_test=None, learning_rate=BACKPROP_LEARNING_RATE):
+        self.config = config
+        self.model = build_backprop_model(config.layer_sizes, learning_rate, config.seed)
+        self.x_train = np.asarray(x_train, dtype=np.float32)
+        self.y_train = np.asarray(y_train).astype(np.int32)
+        if len(self.x_train) == 0 or len(self.x_train) != len(self.y_train):
+            raise ValueError(
+                f"Need a non-empty training set with one label per image. "
+                f"Received: {len(self.x_train)} images, {len(self.y_train)} labels."
+            )
+        self.x_test, self.y_test = x_test, y_test
+        self.batch_size = min(config.batch_size, len(self.x_train))
+        self.steps_per_epoch = len(self.x_train) // self.batch_size
+        self.total_epochs = config.epochs
+        self.base_learning_rate = float(learning_rate)
+        self.shuffler = np.random.default_rng(config.seed)
+        self.order = self.shuffler.permutation(len(self.x_train))
+        self.step = 0
+        self.seconds = 0.0
+
+    @property
+    def epoch(self):
+        return self.step // self.steps_per_epoch
+
+    @property
+    def total_steps(self):
+        return self.total_epochs * self.steps_per_epoch
+
+    @property
+    def finished(self):
+        return self.step >= self.total_steps
+
+    def extend(self, epochs):
+        self.total_epochs = max(self.total_epochs, self.epoch) + int(epochs)
+
+    def set_learning_rate(self, learning_rate):
+        self.base_learning_rate = check_learning_rate(learning_rate)
+        self.model.optimizer.learning_rate = self.base_learning_rate
+
+    def train_step(self):
+        if self.step % self.steps_per_epoch == 0 and self.step > 0:
+            self.order = self.shuffler.permutation(len(self.x_train))
+        position = (self.step % self.steps_per_epoch) * self.batch_size
+        indices = self.order[position : position + self.batch_size]
+        started = time.perf_counter()
+        loss = self.model.train_on_batch(self.x_train[indices], self.y_train[indices])
+        self.seconds += time.perf_counter() - started
+        self.step += 1
+        return {
+            "step": self.step,
+            "epoch": self.step / self.steps_per_epoch,
+            "loss": [float(np.ravel(loss)[0])],
+            "learning_rate": self.base_learning_rate,
+            "seconds": self.seconds,
+        }
+
+    def predict(self, images):
+        logits = self.model.predict(np.asarray(images, np.float32), batch_size=2000, verbose=0)
+        return logits.argmax(axis=1)
+
+    def evaluate(self, readout=None, limit=None):
+        """Test accuracy (on the first `limit` test images), or None without a test set."""
+        if self.x_test is None or len(self.x_test) == 0:
+            return None
+        predictions = self.predict(self.x_test[:limit])
+        return float((predictions == np.asarray(self.y_test[:limit])).mean())

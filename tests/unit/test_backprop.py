@@ -1,0 +1,32 @@
+"""Backpropagation on the same architecture, driven like a Forward-Forward run."""
+
+import time
+
+import numpy as np
+
+from ffviz.backprop import BackpropTrainer
+from ffviz.config import FFConfig
+from ffviz.runner import TrainingRun
+
+
+def test_backprop_lowers_its_loss_and_learns(sample):
+    x_train, y_train, x_test, y_test = sample
+    trainer = BackpropTrainer(FFConfig(layer_sizes=(64, 64), epochs=2), x_train, y_train, x_test, y_test)
+    losses = [trainer.train_step()["loss"][0] for _ in range(60)]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) / 2
+    assert trainer.evaluate() > 0.8
+
+
+def test_backprop_runs_in_the_background_like_forward_forward(sample):
+    x_train, y_train, x_test, y_test = sample
+    trainer = BackpropTrainer(FFConfig(layer_sizes=(32,), epochs=1), x_train, y_train, x_test, y_test)
+    run = TrainingRun(None, x_train, y_train, x_test, y_test, trainer=trainer, eval_every=10)
+    run.start()
+    deadline = time.monotonic() + 60
+    while run.snapshot()["state"] != "finished" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    snapshot = run.snapshot()
+    assert snapshot["state"] == "finished"
+    assert len(snapshot["history"]) == 40 and snapshot["goodness_samples"] is None
+    assert snapshot["test_accuracy"][0][1] > 0.5
+    assert sum("quick_accuracy" in record for record in snapshot["history"]) == 3
