@@ -1,0 +1,139 @@
+"""Unit tests of the pure figure builders in `ui/charts.py`: shapes, colours, thinning."""
+
+import numpy as np
+import pytest
+
+from ui import charts
+
+STYLE = charts.NORMAL_STYLE
+
+
+def history(steps, num_layers=2):
+    return [
+        {
+            "step": step,
+            "loss": [0.7 - 0.01 * layer for layer in range(num_layers)],
+            "goodness_pos": [2.0] * num_layers,
+            "goodness_neg": [1.0] * num_layers,
+            "threshold": 1.5,
+        }
+        for step in range(1, steps + 1)
+    ]
+
+
+def test_palettes_are_distinct_and_wrap():
+    assert len(set(charts.LAYER_COLORS)) == len(charts.LAYER_COLORS) >= 8
+    assert len(set(charts.LABEL_COLORS)) == 10
+    assert charts.THRESHOLD_COLOR not in charts.LAYER_COLORS + charts.LABEL_COLORS
+    assert charts.layer_color(len(charts.LAYER_COLORS)) == charts.layer_color(0)
+
+
+def test_thin_history_keeps_the_live_tail():
+    records = history(10_000)
+    thinned = charts.thin_history(records, max_points=2000, tail=500)
+    assert len(thinned) <= 2000
+    assert thinned[-500:] == records[-500:]
+    assert thinned[0] == records[0]
+    assert charts.thin_history(records[:100]) == records[:100]
+
+
+def test_loss_figure_has_one_coloured_line_per_layer():
+    figure = charts.loss_figure(history(50, 3), [], 3, STYLE)
+    assert [trace.name for trace in figure.data] == ["Layer 1", "Layer 2", "Layer 3"]
+    assert [trace.line.color for trace in figure.data] == [charts.layer_color(i) for i in range(3)]
+    assert len(figure.data[0].x) == 50
+    assert figure.layout.font.size >= 16
+
+
+def test_events_become_dashed_vertical_lines_with_notes():
+    events = [{"step": 10, "setting": "threshold", "value": 2.0}, {"step": 20, "setting": "learning_rate", "value": 0.01}]
+    figure = charts.loss_figure(history(30), events, 2, STYLE)
+    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert [line.x0 for line in lines] == [10, 20]
+    assert all(line.line.dash == "dash" for line in lines)
+    notes = [annotation.text for annotation in figure.layout.annotations]
+    assert notes == ["threshold → 2", "lr → 0.01"]
+
+
+def test_goodness_history_pairs_positive_and_negative_in_the_layer_colour():
+    figure = charts.goodness_history_figure(history(20), [], 2, STYLE)
+    assert len(figure.data) == 2 * 2 + 1
+    assert figure.data[0].line.color == figure.data[1].line.color == charts.layer_color(0)
+    assert figure.data[0].line.dash == "solid" and figure.data[1].line.dash == "dot"
+    assert figure.data[-1].name == "threshold"
+    assert figure.data[-1].line.color == charts.THRESHOLD_COLOR
+
+
+@pytest.mark.parametrize("mode, line_at", [("stack", 3.0), ("group", 1.5)])
+def test_goodness_bars_stack_layers_and_mark_threshold_and_prediction(mode, line_at):
+    goodness = np.arange(20, dtype=np.float32).reshape(2, 10) / 10
+    figure = charts.goodness_bars_figure(goodness, 1.5, predicted=9, style=STYLE, mode=mode)
+    bars = [trace for trace in figure.data if trace.type == "bar"]
+    assert len(bars) == 2 and all(len(bar.y) == 10 for bar in bars)
+    assert [bar.marker.color for bar in bars] == [charts.layer_color(0), charts.layer_color(1)]
+    assert figure.layout.barmode == mode
+    assert bars[0].marker.line.width[9] > 0 and bars[0].marker.line.width[0] == 0
+    assert "◀" in bars[0].x[9]
+    threshold_lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert threshold_lines[0].y0 == pytest.approx(line_at)
+
+
+def test_probabilities_use_the_label_colours():
+    figure = charts.probabilities_figure(np.full(10, 0.1), STYLE)
+    assert list(figure.data[0].marker.color) == list(charts.LABEL_COLORS)
+
+
+def test_sample_grid_titles_use_label_colours_and_outline_the_chosen_digit():
+    labels = np.array([3, 1, 4, 1, 5])
+    figure = charts.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
+    assert len(figure.data) == 5
+    assert [annotation.font.color for annotation in figure.layout.annotations] == [charts.label_color(l) for l in labels]
+    assert figure.layout.shapes[0].xref == "x3"
+
+
+def test_digit_row_outlines_the_ten_label_pixels():
+    image = np.zeros((28, 28))
+    figure = charts.digit_row_figure([image, image, image], ["raw", "positive", "negative"], STYLE)
+    assert len(figure.data) == 3
+    assert len(figure.layout.shapes) == 3
+    assert (figure.layout.shapes[0].x0, figure.layout.shapes[0].x1) == (-0.5, 9.5)
+
+
+def test_label_pixels_figure_shows_ten_values_per_row():
+    figure = charts.label_pixels_figure({"positive": np.eye(784)[3], "negative": np.eye(784)[5]}, STYLE)
+    assert np.asarray(figure.data[0].z).shape == (2, 10)
+
+
+def test_tile_places_images_with_gaps():
+    mosaic = charts.tile(np.ones((5, 2, 2)), columns=3)
+    assert mosaic.shape == (2 * 3 - 1, 3 * 3 - 1)
+    assert np.isnan(mosaic[2]).all()
+    assert np.nansum(mosaic) == 5 * 4
+
+
+def test_receptive_fields_are_symmetric_around_zero():
+    fields = np.random.default_rng(0).normal(size=(100, 28, 28))
+    figure = charts.receptive_fields_figure(fields, STYLE, count=64)
+    heatmap = figure.data[0]
+    assert heatmap.zmin == -heatmap.zmax
+    assert np.asarray(heatmap.z).shape == (8 * 29 - 1, 8 * 29 - 1)
+
+
+def test_activations_figure_has_a_panel_per_layer_and_label():
+    activations = {"true 3": [np.ones(500), np.ones(64)], "wrong 5": [np.zeros(500), np.zeros(64)]}
+    goodness = {"true 3": [1.0, 1.0], "wrong 5": [0.0, 0.0]}
+    figure = charts.activations_figure(activations, goodness, STYLE)
+    assert len(figure.data) == 4
+    assert "goodness 1.00" in figure.layout.annotations[0].text
+
+
+def test_confusion_figure_writes_the_counts():
+    confusion = np.arange(100).reshape(10, 10)
+    figure = charts.confusion_figure(confusion, STYLE)
+    assert np.asarray(figure.data[0].z).shape == (10, 10)
+    assert figure.data[0].texttemplate == "%{z}"
+
+
+def test_talk_style_is_larger():
+    assert charts.TALK_STYLE.font_size > charts.NORMAL_STYLE.font_size >= 16
+    assert charts.TALK_STYLE.height > charts.NORMAL_STYLE.height
