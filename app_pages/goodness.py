@@ -1,0 +1,88 @@
+"""Goodness: draw, pick or upload a digit and see how good each of the ten labels looks to every layer."""
+
+import random
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from ffviz.preprocess import canvas_to_mnist, image_file_to_mnist
+from ui import charts, state
+
+st.title("Which label is good?")
+state.explain(
+    "Forward-Forward classifies by trying every label: it writes each of the ten labels into the "
+    "image and measures the **goodness** (mean squared activity) of every layer. The label with the "
+    "most goodness wins. Draw a digit, pick one from the test set or upload a photo, and watch the "
+    "bars; the dashed line is the threshold that training pushed real digits above."
+)
+
+data = state.dataset()
+network = state.active_network()
+source = st.radio("Digit from", ("Draw", "Test set", "Upload"), key="goodness_source", horizontal=True)
+
+
+def clear_canvas():
+    st.session_state["goodness_canvas_version"] += 1
+
+
+def random_test_digit():
+    st.session_state["goodness_index"] = random.randrange(len(data.x_test))
+
+
+input_column, chart_column = st.columns([1, 2])
+image, label, description, hint = None, None, "", ""
+with input_column:
+    if source == "Draw":
+        version = st.session_state["goodness_canvas_version"]
+        with st.container(key="goodness_canvas_box"):
+            drawing = st_canvas(
+                stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", width=280, height=280,
+                update_streamlit=True, return_image_data=True,
+                key="goodness_canvas" if version == 0 else f"goodness_canvas_{version}",
+            )  # fmt: skip
+        st.button("Clear", key="goodness_clear", on_click=clear_canvas)
+        if drawing.image_data is not None:
+            image, description = canvas_to_mnist(drawing.image_data), "your drawing"
+        hint = "Draw a digit on the black square, as large as the square."
+    elif source == "Test set":
+        index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")
+        st.button("Random digit", key="goodness_random", on_click=random_test_digit)
+        image, label = data.x_test[index].reshape(28, 28), int(data.y_test[index])
+        description = f"test digit #{index}"
+    else:
+        upload = st.file_uploader("A picture of one digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="goodness_upload")
+        hint = "Upload a picture of one digit."
+        if upload is not None:
+            try:
+                image, description = image_file_to_mnist(upload.getvalue()), f"uploaded {upload.name}"
+            except ValueError as error:
+                st.error(f"{upload.name}: {error}")
+    with st.container(key="goodness_preview"):
+        if image is not None:
+            st.caption("What the network sees (28 × 28, centred like MNIST)")
+            state.show_chart(charts.digit_figure(image, state.chart_style().scaled(0.7)), key="goodness_preview_plot")
+
+with chart_column:
+    if image is None:
+        st.info(hint)
+    else:
+        state.set_current_digit(image, label, description)
+        reading = state.classify(network, image)
+        with st.container(key="goodness_prediction"):
+            truth = "" if label is None else f" (true label: {data.label_names[label]})"
+            st.subheader(f"Prediction: {data.label_names[reading['prediction']]}{truth}")
+            st.caption(
+                f"Goodness read-out: the label with the most goodness summed over the layers. "
+                f"Softmax read-out: {data.label_names[reading['softmax_prediction']]} "
+                f"({100 * reading['probabilities'].max():.0f}%)."
+            )
+        layout = st.radio("Layers", ("Stacked", "Grouped"), key="goodness_layout", horizontal=True)
+        figure = charts.goodness_bars_figure(
+            reading["goodness"], network.config.threshold, reading["prediction"], state.chart_style(),
+            label_names=data.label_names, mode="stack" if layout == "Stacked" else "group",
+        )  # fmt: skip
+        with st.container(key="goodness_chart"):
+            state.show_chart(figure, key="goodness_bars")
+        if not state.talk_mode():
+            figure = charts.probabilities_figure(reading["probabilities"], state.chart_style(), data.label_names)
+            state.show_chart(figure, key="goodness_probabilities")

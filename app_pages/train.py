@@ -1,0 +1,107 @@
+"""Train: a Forward-Forward network learning live, every layer on its own loss, in a background thread."""
+
+import streamlit as st
+
+from ffviz.runner import PAUSED, RUNNING
+from ui import charts, state, training
+
+st.title("Train a Forward-Forward network")
+state.explain(
+    "Every layer learns on its own: it pushes its **goodness** (mean squared activity) above the "
+    "threshold for real digits with the right label written in (*positive*), and below it for the "
+    "same digits with a wrong label (*negative*). Press **Start** and watch each layer's loss fall "
+    "and the two goodness curves split around the threshold. Move the threshold or the learning "
+    "rate while it trains: the change applies at the next step and is marked on the charts."
+)
+
+live_settings, new_run = st.columns(2)
+with live_settings:
+    st.subheader("Live settings")
+    st.slider("Threshold", 0.05, 10.0, step=0.05, key="train_threshold", on_change=training.threshold_changed)
+    st.select_slider(
+        "Learning rate", state.LEARNING_RATES, key="train_lr", format_func="{:g}".format,
+        on_change=training.learning_rate_changed,
+    )  # fmt: skip
+    st.select_slider(
+        "Delay per step (speed)", state.STEP_DELAYS, key="train_speed",
+        format_func=lambda seconds: "none" if seconds == 0 else f"{seconds:g} s", on_change=training.speed_changed,
+    )  # fmt: skip
+with new_run:
+    st.subheader("Network (applies after Reset)")
+    st.text_input("Hidden layer sizes", key="train_layers", help="Comma-separated units per layer, e.g. 500,500.")
+    batch, epochs, negatives = st.columns(3)
+    batch.number_input("Batch size", 1, 10000, step=10, key="train_batch")
+    epochs.number_input("Epochs", 1, 100, key="train_epochs")
+    negatives.selectbox("Negatives", ("hard", "random"), key="train_negatives", help="Wrong labels: ones the model likes, or any.")
+
+run = training.current_run()
+run_state = run.snapshot()["state"] if run is not None else None
+buttons = st.columns(6)
+buttons[0].button("Start", key="train_start", type="primary", on_click=training.start, disabled=run_state == RUNNING)
+buttons[1].button("Pause", key="train_pause", on_click=training.pause, disabled=run_state != RUNNING)
+buttons[2].button("Resume", key="train_resume", on_click=training.resume, disabled=run_state != PAUSED)
+buttons[3].button("Stop", key="train_stop", on_click=training.stop, disabled=run is None or not run.alive)
+buttons[4].button("Reset", key="train_reset", on_click=training.reset, disabled=run is None)
+buttons[5].button("One step", key="train_step", on_click=training.step, disabled=run_state == RUNNING)
+if st.session_state.get(training.PROBLEM):
+    st.error(st.session_state[training.PROBLEM])
+if st.session_state.get(training.NOTE):
+    st.success(st.session_state[training.NOTE])
+if run is not None and run.network.config != training.config_or_none():
+    st.caption("The network settings above differ from the current run's; press Reset to apply them.")
+
+live = training.needs_refresh(run)
+
+
+@st.fragment(run_every=0.5 if live else None)
+def live_panel():
+    """Progress and charts, redrawn twice a second while the run is training."""
+    run = training.current_run()
+    snapshot = run.snapshot() if run is not None else None
+    style = state.chart_style()
+    with st.container(key="train_status"):
+        if snapshot is None:
+            st.markdown("**Step 0**: no run yet. Press **Start** (or **One step**).")
+        else:
+            accuracy = snapshot["test_accuracy"][-1][1] if snapshot["test_accuracy"] else None
+            metrics = st.columns(4)
+            metrics[0].metric("Epoch", f"{snapshot['epoch']:.2f} / {training.planned_epochs(run)}")
+            metrics[1].metric("Steps per second", f"{snapshot['steps_per_second']:.1f}")
+            metrics[2].metric("Elapsed", f"{snapshot['elapsed']:.0f} s")
+            metrics[3].metric("Test accuracy", "–" if accuracy is None else f"{100 * accuracy:.1f}%")
+            st.markdown(f"**Step {snapshot['step']}** of {snapshot['total_steps']} · {snapshot['state']}")
+            if snapshot["state"] == "failed":
+                st.error(f"{snapshot['message']} Press **Start** to go on from the last good weights, or **Reset**.")
+            elif snapshot["message"]:
+                st.info(snapshot["message"])
+    history = snapshot["history"] if snapshot else []
+    num_layers = run.network.config.num_layers if run is not None else 0
+    loss_column, goodness_column = st.columns(2)
+    with loss_column, st.container(key="train_loss_chart"):
+        if history:
+            state.show_chart(charts.loss_figure(history, snapshot["events"], num_layers, style), key="train_loss_plot")
+        else:
+            st.info("Each layer's loss appears here once training starts.")
+    with goodness_column:
+        if history:
+            figure = charts.goodness_history_figure(history, snapshot["events"], num_layers, style)
+            state.show_chart(figure, key="train_goodness_plot")
+    if snapshot and snapshot["test_accuracy"]:
+        state.show_chart(charts.accuracy_figure(snapshot["test_accuracy"], style), key="train_accuracy_plot")
+    if live and not training.needs_refresh(run):
+        st.rerun()  # The run paused or ended: redraw the buttons and stop polling.
+
+
+live_panel()
+
+st.divider()
+st.subheader("Model")
+use, back, download, upload = st.columns([1, 1, 1, 2])
+use.button("Use this model", key="train_use_model", on_click=training.use_trained_model, disabled=run is None)
+back.button("Back to the pretrained model", key="train_use_pretrained", on_click=training.use_pretrained_model)
+model_bytes, file_name = training.download()
+download.download_button(
+    "Download model", data=model_bytes, file_name=file_name, mime="application/octet-stream",
+    key="train_download", on_click="ignore",
+)  # fmt: skip
+upload.file_uploader("Upload a model file (.npz)", type=["npz"], key="train_upload", on_change=training.upload_changed)

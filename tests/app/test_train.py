@@ -1,0 +1,116 @@
+"""AppTest checks of the Train page: a live run, its controls, and the model buttons."""
+
+import time
+
+import numpy as np
+
+from conftest import plotly_array, plotly_spec, texts
+
+TRAIN_PAGE = "app_pages/train.py"
+WAIT_SECONDS = 45  # Tracing the training step takes a few seconds on two busy cores.
+
+
+def open_train_page(app, layers="64,64", epochs=1):
+    app.switch_page(TRAIN_PAGE).run()
+    app.text_input(key="train_layers").set_value(layers)
+    app.number_input(key="train_epochs").set_value(epochs)
+    app.run()
+    return app
+
+
+def rerun_until(app, condition, seconds=WAIT_SECONDS):
+    """Rerun the page (as the live fragment would) until `condition(app)` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.run()
+        if condition(app):
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def loss_traces(app):
+    try:
+        figure = plotly_spec(app, "train_loss_chart")
+    except (KeyError, AssertionError):
+        return []
+    return [trace for trace in figure["data"] if trace["type"] == "scatter"]
+
+
+def test_start_draws_a_loss_line_for_every_layer(app):
+    """Test that Start trains in the background and the chart gets one loss line per layer."""
+    open_train_page(app)
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    assert rerun_until(app, lambda app: len(loss_traces(app)) == 2 and len(plotly_array(loss_traces(app)[0]["y"])) >= 3)
+    names = [trace["name"] for trace in loss_traces(app)]
+    assert names == ["Layer 1", "Layer 2"]
+    for trace in loss_traces(app):
+        assert np.all(np.isfinite(plotly_array(trace["y"])))
+    status = " ".join(texts(app.get_by_key("train_status")))
+    assert "Step " in status
+    app.button(key="train_pause").click().run()
+    assert "paused" in " ".join(texts(app.get_by_key("train_status")))
+
+
+def test_threshold_change_is_marked_on_the_chart(app):
+    """Test that moving the threshold while training records an event drawn as a line."""
+    open_train_page(app)
+    app.button(key="train_start").click().run()
+    assert rerun_until(app, lambda app: len(loss_traces(app)) == 2)
+    app.slider(key="train_threshold").set_value(2.5).run()
+    assert rerun_until(app, lambda app: any("threshold" in (shape.get("text") or "") for shape in plotly_spec(app, "train_loss_chart")["layout"].get("annotations", [])))
+    run = app.session_state["training_run"]
+    assert run.snapshot()["threshold"] == 2.5
+
+
+def test_one_step_then_use_the_model(app):
+    """Test that One step trains exactly one step and Use this model switches every page to it."""
+    open_train_page(app, layers="32")
+    app.button(key="train_step").click().run()
+    assert rerun_until(app, lambda app: "Step 1" in " ".join(texts(app.get_by_key("train_status"))))
+    app.button(key="train_use_model").click().run()
+    assert app.session_state["model"]["source"] == "trained"
+    assert app.session_state["model"]["network"].config.layer_sizes == (32,)
+    app.switch_page("app_pages/goodness.py").run()
+    app.radio(key="goodness_source").set_value("Test set").run()
+    assert not app.exception
+    bars = [trace for trace in plotly_spec(app, "goodness_chart")["data"] if trace["type"] == "bar"]
+    assert len(bars) == 1
+    app.switch_page(TRAIN_PAGE).run()
+    app.button(key="train_use_pretrained").click().run()
+    assert app.session_state["model"]["source"] in ("pretrained", "untrained")
+
+
+def test_bad_layer_sizes_show_an_error(app):
+    """Test that an unreadable layer list gives an error message and no run."""
+    open_train_page(app, layers="500,abc")
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    assert any("Layer sizes" in element.value for element in app.error)
+    assert app.session_state["training_run"] is None
+
+
+def test_reset_forgets_the_run(app):
+    """Test that Reset stops the run and brings the page back to step 0."""
+    open_train_page(app, layers="16")
+    app.button(key="train_start").click().run()
+    run = app.session_state["training_run"]
+    app.button(key="train_reset").click().run()
+    assert app.session_state["training_run"] is None
+    run.join(30)
+    assert not run.alive
+    assert "Step 0" in " ".join(texts(app.get_by_key("train_status")))
+
+
+def test_parse_layer_sizes_reads_commas_and_spaces():
+    """Test that the layer list accepts spaces and rejects words with the text received."""
+    import pytest
+
+    from ui.training import parse_layer_sizes
+
+    assert parse_layer_sizes(" 500, 500 ,") == (500, 500)
+    with pytest.raises(ValueError, match="Received: 'a,b'"):
+        parse_layer_sizes("a,b")
+    with pytest.raises(ValueError, match="at least one"):
+        parse_layer_sizes(" , ")

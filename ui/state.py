@@ -1,0 +1,281 @@
+"""Streamlit helpers that every page shares: cached loaders, the session's model, the sidebar.
+
+Shared, read-only things (the dataset, the pretrained network) live in `st.cache_resource`
+and are never changed. What belongs to one browser tab (the active model, the digit being
+looked at, the training run) lives in `st.session_state` under the names below.
+"""
+
+import os
+import pathlib
+import uuid
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # Before the first `keras` import.
+
+import numpy as np  # noqa: E402
+import streamlit as st  # noqa: E402
+from streamlit import runtime  # noqa: E402
+from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
+
+from ffviz.config import FFConfig  # noqa: E402
+from ffviz.data import load_dataset  # noqa: E402
+from ffviz.model import FFNetwork, load_network  # noqa: E402
+from ffviz.system import device_description  # noqa: E402
+from ui import charts  # noqa: E402
+
+PRETRAINED_PATH = pathlib.Path(__file__).resolve().parent.parent / "assets" / "pretrained_mnist.npz"
+DATASET_NAME = "mnist"  # The pretrained model and every explanation are about MNIST digits.
+LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
+STEP_DELAYS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # Seconds to wait after each training step.
+
+# Session-state names that are not widgets.
+MODEL = "model"  # dict: network, source, description, id.
+DIGIT = "current_digit"  # dict: image (28, 28), label (or None), description.
+RUN = "training_run"  # ffviz.runner.TrainingRun or None.
+
+# Widgets whose values must survive a visit to another page. Streamlit forgets a widget's
+# value when a run does not draw it; writing the value back at the top of every run (from
+# `app.py`) keeps it. Buttons and file widgets cannot be written, so they are not listed.
+PERSISTENT_WIDGETS = (
+    "talk_mode",
+    "data_seed",
+    "data_sample",
+    "train_threshold",
+    "train_lr",
+    "train_layers",
+    "train_batch",
+    "train_epochs",
+    "train_negatives",
+    "train_speed",
+    "goodness_source",
+    "goodness_index",
+    "goodness_layout",
+    "inside_units",
+    "inside_readout",
+)
+
+
+def closest(options, value):
+    """The option nearest to `value`, so a default that is not on a slider still fits it."""
+    return min(options, key=lambda option: abs(np.log(option) - np.log(value)) if option > 0 else abs(value))
+
+
+def widget_defaults():
+    """Initial widget values; the training ones come from `FFConfig()`, not from copies here."""
+    config = FFConfig()
+    return {
+        "talk_mode": False,
+        "data_seed": 0,
+        "data_sample": 0,
+        "train_threshold": float(config.threshold),
+        "train_lr": closest(LEARNING_RATES, config.learning_rate),
+        "train_layers": ",".join(str(units) for units in config.layer_sizes),
+        "train_batch": int(config.batch_size),
+        "train_epochs": int(config.epochs),
+        "train_negatives": config.negatives,
+        "train_speed": 0.0,
+        "goodness_source": "Draw",
+        "goodness_index": 0,
+        "goodness_layout": "Stacked",
+        "inside_units": 64,
+        "inside_readout": config.readout,
+    }
+
+
+def init_session():
+    """Session-state defaults, then write back the persistent widgets (see PERSISTENT_WIDGETS)."""
+    for key, value in widget_defaults().items():
+        st.session_state.setdefault(key, value)
+    for key in PERSISTENT_WIDGETS:
+        st.session_state[key] = st.session_state[key]
+    st.session_state.setdefault(RUN, None)
+    st.session_state.setdefault(DIGIT, None)
+    st.session_state.setdefault("goodness_canvas_version", 0)
+
+
+# Shared, cached resources.
+
+
+@st.cache_resource(show_spinner="Loading the digits…")
+def load_data():
+    """The MNIST dataset from the first source that works (see `ffviz.data.load_dataset`)."""
+    return load_dataset(DATASET_NAME, strict=False)
+
+
+def dataset():
+    """The dataset, or an error on the page and a stop when no source works at all."""
+    try:
+        return load_data()
+    except ValueError as error:
+        st.error(f"No data could be loaded: {error}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner="Loading the pretrained model…")
+def load_pretrained():
+    """(network, None) for the shipped model, or (None, reason) when it is missing or damaged."""
+    try:
+        return load_network(PRETRAINED_PATH), None
+    except ValueError as error:
+        return None, str(error)
+
+
+# The session's model.
+
+
+def use_network(network, source, description):
+    """Make `network` the one that every page shows; `source` is pretrained/trained/uploaded/untrained."""
+    st.session_state[MODEL] = {
+        "network": network,
+        "source": source,
+        "description": description,
+        "id": f"{source}-{uuid.uuid4().hex}" if source != "pretrained" else "pretrained",
+    }
+
+
+def use_pretrained():
+    """Switch back to the shipped model, or to an untrained one when it cannot be loaded."""
+    network, problem = load_pretrained()
+    if network is not None:
+        accuracy = network.metadata.get("test_accuracy", {})
+        note = ", ".join(f"{readout} {100 * value:.1f}%" for readout, value in accuracy.items())
+        use_network(network, "pretrained", "pretrained on MNIST" + (f" (test: {note})" if note else ""))
+    else:
+        use_network(FFNetwork(FFConfig()), "untrained", f"untrained: {problem}")
+
+
+def active_model():
+    """The session's model record: {"network", "source", "description", "id"}."""
+    if MODEL not in st.session_state:
+        use_pretrained()
+    return st.session_state[MODEL]
+
+
+def active_network():
+    return active_model()["network"]
+
+
+def copy_network(network, config=None):
+    """An independent copy, so a model in use is not changed by training that goes on.
+
+    `config` replaces the network's own, e.g. to record a threshold moved during training.
+    """
+    copy = FFNetwork(config or network.config)
+    copy.set_weights(network.get_weights())
+    copy.metadata = dict(network.metadata)
+    return copy
+
+
+def classify(network, image):
+    """Everything the Goodness page shows about one (28, 28) image.
+
+    Returns a dict: "goodness" (layers, 10), "prediction" (goodness read-out),
+    "probabilities" (10,) and "softmax_prediction" (softmax read-out).
+    """
+    goodness = network.goodness_per_label(image)[0]
+    prediction = int(network.predict(image, readout="goodness")[0])
+    probabilities = network.label_scores(image, readout="softmax")[0]
+    return {
+        "goodness": goodness,
+        "prediction": prediction,
+        "probabilities": probabilities,
+        "softmax_prediction": int(probabilities.argmax()),
+    }
+
+
+def layer_activity(network, image, labels):
+    """Each layer's activities and goodness for one image under each of several labels.
+
+    Args:
+        labels: dict of name -> label to write into the image.
+
+    Returns:
+        {"activations": {name: [(units,) per layer]}, "goodness": {name: [float per layer]}}.
+    """
+    goodness = network.goodness_per_label(image)[0]  # (layers, 10)
+    return {
+        "activations": {name: [layer[0] for layer in network.activations(image, labels=label)] for name, label in labels.items()},
+        "goodness": {name: [float(value) for value in goodness[:, label]] for name, label in labels.items()},
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def test_results(model_id, _network, readout):
+    """`FFNetwork.evaluate` on the test set, cached per model id and read-out."""
+    data = load_data()
+    return _network.evaluate(data.x_test, data.y_test, readout=readout)
+
+
+# The digit that the Goodness page shows and the Inside page looks into.
+
+
+def set_current_digit(image, label, description):
+    st.session_state[DIGIT] = {"image": np.asarray(image, np.float32), "label": label, "description": description}
+
+
+def current_digit():
+    """The digit picked or drawn on the Goodness page, else the first test digit."""
+    digit = st.session_state.get(DIGIT)
+    if digit is not None:
+        return digit
+    data = dataset()
+    return {"image": data.x_test[0].reshape(28, 28), "label": int(data.y_test[0]), "description": "test digit #0"}
+
+
+# Background threads: a run stops when its browser tab is closed.
+
+
+def session_keep_alive():
+    """A callable telling whether this browser session is still connected, or None outside a server."""
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():
+        return None
+    session_id = context.session_id
+    instance = runtime.get_instance()
+    return lambda: instance.is_active_session(session_id)
+
+
+# Presentation.
+
+
+def talk_mode():
+    return bool(st.session_state.get("talk_mode", False))
+
+
+def chart_style():
+    """Chart font size and height: larger in talk mode, for the back row of a lecture hall."""
+    return charts.TALK_STYLE if talk_mode() else charts.NORMAL_STYLE
+
+
+def explain(text):
+    """A page's short explanation, hidden in talk mode where the speaker says it."""
+    if not talk_mode():
+        st.markdown(text)
+
+
+def show_chart(figure, key=None):
+    st.plotly_chart(figure, key=key, width="stretch", config={"displaylogo": False})
+
+
+TALK_MODE_CSS = """
+<style>
+html, body, [class*="st-key"] p, .stMarkdown p, .stRadio label, .stMetric { font-size: 1.35rem; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>
+"""
+
+
+def render_sidebar():
+    """Device, data source, active model and the talk-mode switch, on every page."""
+    with st.sidebar:
+        st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
+        data = dataset()
+        st.caption(f"**Device:** {device_description()}")
+        st.caption(f"**Data:** {data.describe()}")
+        for notice in data.notices:
+            st.warning(notice)
+        model = active_model()
+        st.caption(f"**Model:** {model['network']!r}, {model['description']}")
+        if model["source"] == "untrained":
+            st.info("The pretrained model could not be loaded. Train one on the Train page.")
+    if talk_mode():
+        st.markdown(TALK_MODE_CSS, unsafe_allow_html=True)
