@@ -12,15 +12,19 @@ import streamlit as st  # noqa: E402
 
 from ui import state  # noqa: E402
 
-st.set_page_config(page_title="ffviz: Forward-Forward explorer", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="ffviz: Forward-Forward explorer", page_icon=":material/neurology:", layout="wide")
 state.init_session()
 
 pages = [
-    st.Page("app_pages/goodness.py", title="Goodness", icon="✏️", url_path="goodness", default=True),
-    st.Page("app_pages/data.py", title="Data", icon="🔢", url_path="data"),
-    st.Page("app_pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("app_pages/inside.py", title="Inside", icon="🔬", url_path="inside"),
+    st.Page("app_pages/goodness.py", title="Goodness", icon=":material/draw:", url_path="goodness", default=True),
+    st.Page("app_pages/data.py", title="Data", icon=":material/grid_view:", url_path="data"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/inside.py", title="Inside", icon=":material/biotech:", url_path="inside"),
 ]
 page = st.navigation(pages)
-state.render_sidebar()
+with st.sidebar:
+    # The talk-mode switch comes first, so it is at the top even though the rest of the
+    # sidebar is drawn after the page.
+    st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
 page.run()
+state.render_sidebar()

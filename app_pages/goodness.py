@@ -17,7 +17,6 @@ state.explain(
 )
 
 data = state.dataset()
-network = state.active_network()
 source = st.radio("Digit from", ("Draw", "Test set", "Upload"), key="goodness_source", horizontal=True)
 
 
@@ -34,6 +33,7 @@ image, label, description, hint = None, None, "", ""
 with input_column:
     if source == "Draw":
         version = st.session_state["goodness_canvas_version"]
+        st.space("medium")  # Room for the canvas's floating toolbar.
         with st.container(key="goodness_canvas_box"):
             drawing = st_canvas(
                 stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", width=280, height=280,
@@ -67,6 +67,7 @@ with chart_column:
         st.info(hint)
     else:
         state.set_current_digit(image, label, description)
+        network = state.active_network()
         reading = state.classify(network, image)
         with st.container(key="goodness_prediction"):
             truth = "" if label is None else f" (true label: {data.label_names[label]})"

@@ -70,6 +70,8 @@ def live_panel():
             metrics[2].metric("Elapsed", f"{snapshot['elapsed']:.0f} s")
             metrics[3].metric("Test accuracy", "–" if accuracy is None else f"{100 * accuracy:.1f}%")
             st.markdown(f"**Step {snapshot['step']}** of {snapshot['total_steps']} · {snapshot['state']}")
+            if snapshot["state"] == "running" and snapshot["step"] == 0:
+                st.caption("Compiling the training step: the first step takes a few seconds.")
             if snapshot["state"] == "failed":
                 st.error(f"{snapshot['message']} Press **Start** to go on from the last good weights, or **Reset**.")
             elif snapshot["message"]:

@@ -64,6 +64,10 @@ def _apply_style(figure, style, title=None, legend=True):
         showlegend=legend,
         legend={"font": {"size": style.font_size}},
     )
+    # The Streamlit theme sets small tick labels; a projector needs them as large as the rest.
+    axis_fonts = {"tickfont": {"size": style.font_size}, "title_font": {"size": style.font_size}}
+    figure.update_xaxes(**axis_fonts)
+    figure.update_yaxes(**axis_fonts)
     return figure
 
 
@@ -350,8 +354,9 @@ def goodness_bars_figure(goodness, threshold, predicted, style, label_names=None
         y=line_at,
         line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 3},
         annotation_text=note,
-        annotation_position="top right",
+        annotation_position="top left",
         annotation_font={"size": style.font_size, "color": THRESHOLD_COLOR},
+        annotation_bgcolor="rgba(255, 255, 255, 0.8)",
     )
     figure.update_layout(barmode="stack" if stacked else "group")
     figure.update_xaxes(title_text="label written into the image", type="category")
@@ -394,24 +399,29 @@ def tile(images, columns, gap=1):
 
 
 def receptive_fields_figure(fields, style, count=64):
-    """The first `count` first-layer units' weights, each as a 28x28 image, red + / blue -."""
+    """The first `count` first-layer units' weights, each as a 28x28 image, red + / blue -.
+
+    Each field is scaled by its own largest image weight (the ten label pixels excluded:
+    their weights are often far larger and would wash the digit-shaped part out), and the
+    colours are clipped to [-1, 1]; hovering shows the raw weight.
+    """
     fields = np.asarray(fields, dtype=np.float32)[:count]
+    flat = fields.reshape(len(fields), -1)
+    scale = np.abs(flat[:, NUM_LABELS:]).max(axis=1)  # (units,)
+    scale = np.where(scale > 0, scale, 1.0)
+    normalised = np.clip(fields / scale[:, None, None], -1.0, 1.0)
     columns = max(1, math.ceil(math.sqrt(len(fields))))
-    mosaic = tile(fields, columns)
-    limit = float(np.nanmax(np.abs(mosaic))) or 1.0
-    unit = np.full(mosaic.shape, -1, dtype=np.int64)
-    for index in range(len(fields)):
-        top, left = (index // columns) * (IMAGE_SIDE + 1), (index % columns) * (IMAGE_SIDE + 1)
-        unit[top : top + IMAGE_SIDE, left : left + IMAGE_SIDE] = index
+    unit = np.broadcast_to(np.arange(len(fields), dtype=np.float32)[:, None, None], fields.shape)
+    customdata = np.stack([tile(unit, columns), tile(fields, columns)], axis=-1)  # (rows, cols, 2)
     figure = go.Figure(
         go.Heatmap(
-            z=mosaic,
-            customdata=unit,
-            zmin=-limit,
-            zmax=limit,
+            z=tile(normalised, columns),
+            customdata=customdata,
+            zmin=-1.0,
+            zmax=1.0,
             colorscale="RdBu_r",
-            colorbar={"title": {"text": "weight"}},
-            hovertemplate="unit %{customdata}<br>weight %{z:.3f}<extra></extra>",
+            colorbar={"title": {"text": "weight / max"}},
+            hovertemplate="unit %{customdata[0]}<br>weight %{customdata[1]:.3f}<extra></extra>",
         )
     )
     _image_axes(figure)
@@ -428,17 +438,12 @@ def activations_figure(activations_by_label, goodness_by_label, style):
 
     Args:
         activations_by_label: dict label name -> list of per-layer (units,) activities.
-        goodness_by_label: dict label name -> list of per-layer goodness values (titles).
+        goodness_by_label: dict label name -> list of per-layer goodness values (axis titles).
     """
     names = list(activations_by_label)
     num_layers = len(activations_by_label[names[0]])
-    titles = [
-        f"Layer {layer + 1}, {name}: goodness {goodness_by_label[name][layer]:.2f}"
-        for layer in range(num_layers)
-        for name in names
-    ]
     figure = make_subplots(
-        rows=num_layers, cols=len(names), subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.08
+        rows=num_layers, cols=len(names), column_titles=names, horizontal_spacing=0.04, vertical_spacing=0.1
     )
     for layer in range(num_layers):
         peak = max(float(np.max(activations_by_label[name][layer])) for name in names) or 1.0
@@ -461,26 +466,51 @@ def activations_figure(activations_by_label, goodness_by_label, style):
                 col=column,
             )
     _image_axes(figure, rows=num_layers, cols=len(names))
+    # A hidden axis hides its title too, so the goodness goes under each panel as an annotation.
+    for layer in range(num_layers):
+        for column, name in enumerate(names, start=1):
+            index = layer * len(names) + column
+            suffix = "" if index == 1 else str(index)
+            figure.add_annotation(
+                text=f"Layer {layer + 1}: goodness {goodness_by_label[name][layer]:.2f}",
+                xref=f"x{suffix} domain",
+                yref=f"y{suffix} domain",
+                x=0.5,
+                y=-0.02,
+                yanchor="top",
+                showarrow=False,
+                font={"size": style.font_size, "color": layer_color(layer)},
+            )
     figure.update_annotations(font_size=style.font_size)
     height = max(style.height, int(num_layers * style.height * 0.75))
     return _apply_style(figure, dataclasses.replace(style, height=height), legend=False)
 
 
 def confusion_figure(confusion, style, label_names=None):
-    """Counts of true (rows) x predicted (columns) labels, with the counts written in."""
+    """Counts of true (rows) x predicted (columns) labels, with the counts written in.
+
+    The colour scale tops out at the largest error count, so the mistakes stand out instead
+    of every off-diagonal cell looking white next to the large correct counts.
+    """
     confusion = np.asarray(confusion)
     label_names = label_names or [str(label) for label in range(NUM_LABELS)]
+    errors = confusion[~np.eye(len(confusion), dtype=bool)]
     figure = go.Figure(
         go.Heatmap(
             z=confusion,
             x=label_names,
             y=label_names,
+            zmin=0,
+            zmax=max(1, int(errors.max()) if errors.size else 1),
             colorscale="Blues",
             texttemplate="%{z}",
             showscale=False,
             hovertemplate="true %{y}, predicted %{x}<br>%{z} images<extra></extra>",
         )
     )
-    figure.update_xaxes(title_text="predicted label", type="category", side="top")
-    figure.update_yaxes(title_text="true label", type="category", autorange="reversed", scaleanchor="x")
+    figure.update_xaxes(title_text="predicted label", type="category", side="top", showgrid=False, constrain="domain")
+    figure.update_yaxes(
+        title_text="true label", type="category", autorange="reversed", scaleanchor="x", showgrid=False,
+        constrain="domain",
+    )  # fmt: skip
     return _apply_style(figure, style.scaled(1.3), "Confusion matrix on the test set", legend=False)

@@ -18,9 +18,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
 from ffviz.config import FFConfig  # noqa: E402
 from ffviz.data import load_dataset  # noqa: E402
-from ffviz.model import FFNetwork, load_network  # noqa: E402
-from ffviz.system import device_description  # noqa: E402
 from ui import charts  # noqa: E402
+
+# `ffviz.model` and `ffviz.system` import TensorFlow, which takes seconds on a busy CPU. They
+# are imported where a network is first needed, so the first page (an empty canvas) shows
+# before TensorFlow has loaded.
 
 PRETRAINED_PATH = pathlib.Path(__file__).resolve().parent.parent / "assets" / "pretrained_mnist.npz"
 DATASET_NAME = "mnist"  # The pretrained model and every explanation are about MNIST digits.
@@ -113,6 +115,8 @@ def dataset():
 @st.cache_resource(show_spinner="Loading the pretrained model…")
 def load_pretrained():
     """(network, None) for the shipped model, or (None, reason) when it is missing or damaged."""
+    from ffviz.model import load_network
+
     try:
         return load_network(PRETRAINED_PATH), None
     except ValueError as error:
@@ -134,6 +138,8 @@ def use_network(network, source, description):
 
 def use_pretrained():
     """Switch back to the shipped model, or to an untrained one when it cannot be loaded."""
+    from ffviz.model import FFNetwork
+
     network, problem = load_pretrained()
     if network is not None:
         accuracy = network.metadata.get("test_accuracy", {})
@@ -159,6 +165,8 @@ def copy_network(network, config=None):
 
     `config` replaces the network's own, e.g. to record a threshold moved during training.
     """
+    from ffviz.model import FFNetwork
+
     copy = FFNetwork(config or network.config)
     copy.set_weights(network.get_weights())
     copy.metadata = dict(network.metadata)
@@ -265,9 +273,14 @@ html, body, [class*="st-key"] p, .stMarkdown p, .stRadio label, .stMetric { font
 
 
 def render_sidebar():
-    """Device, data source, active model and the talk-mode switch, on every page."""
+    """Device, data source and active model, on every page, below the talk-mode switch.
+
+    `app.py` draws it after the page, so a page that needs no network yet (the empty
+    canvas) is on screen while TensorFlow still loads for the device and model lines.
+    """
+    from ffviz.system import device_description
+
     with st.sidebar:
-        st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
         data = dataset()
         st.caption(f"**Device:** {device_description()}")
         st.caption(f"**Data:** {data.describe()}")

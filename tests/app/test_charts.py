@@ -115,8 +115,18 @@ def test_receptive_fields_are_symmetric_around_zero():
     fields = np.random.default_rng(0).normal(size=(100, 28, 28))
     figure = charts.receptive_fields_figure(fields, STYLE, count=64)
     heatmap = figure.data[0]
-    assert heatmap.zmin == -heatmap.zmax
+    assert heatmap.zmin == -heatmap.zmax == -1.0
     assert np.asarray(heatmap.z).shape == (8 * 29 - 1, 8 * 29 - 1)
+    assert np.nanmax(np.abs(np.asarray(heatmap.z, dtype=float))) <= 1.0
+
+
+def test_receptive_fields_ignore_the_label_pixels_when_scaling():
+    fields = np.full((1, 28, 28), 0.5)
+    fields[0, 0, :10] = 100.0  # Label-pixel weights, far larger than the rest.
+    heatmap = charts.receptive_fields_figure(fields, STYLE, count=1).data[0]
+    z = np.asarray(heatmap.z, dtype=float)
+    assert z[5, 5] == 1.0
+    assert np.asarray(heatmap.customdata)[0, 0, 1] == 100.0
 
 
 def test_activations_figure_has_a_panel_per_layer_and_label():
@@ -124,7 +134,9 @@ def test_activations_figure_has_a_panel_per_layer_and_label():
     goodness = {"true 3": [1.0, 1.0], "wrong 5": [0.0, 0.0]}
     figure = charts.activations_figure(activations, goodness, STYLE)
     assert len(figure.data) == 4
-    assert "goodness 1.00" in figure.layout.annotations[0].text
+    notes = [annotation.text for annotation in figure.layout.annotations]
+    assert notes[:2] == ["true 3", "wrong 5"]
+    assert "Layer 1: goodness 1.00" in notes and "Layer 2: goodness 0.00" in notes
 
 
 def test_confusion_figure_writes_the_counts():
@@ -132,6 +144,7 @@ def test_confusion_figure_writes_the_counts():
     figure = charts.confusion_figure(confusion, STYLE)
     assert np.asarray(figure.data[0].z).shape == (10, 10)
     assert figure.data[0].texttemplate == "%{z}"
+    assert figure.data[0].zmax == 98  # The largest off-diagonal count: errors get the colour range.
 
 
 def test_talk_style_is_larger():
