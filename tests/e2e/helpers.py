@@ -1,0 +1,78 @@
+"""Small helpers for driving the ffviz app in Playwright.
+
+Streamlit marks its root element with the state of the script run:
+`[data-testid="stApp"][data-test-script-state="notRunning"]` once a rerun has
+finished, and `data-test-connection-state="CONNECTED"` while the websocket is up.
+Widgets are found by their key: Streamlit gives each keyed element the class
+`st-key-<key>`.
+"""
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+# Streamlit debounces some widgets by about 200 ms before it starts a rerun.
+RERUN_DEBOUNCE_MS = 250
+RUN_TIMEOUT_MS = 30_000
+
+
+def wait_for_app_run(page):
+    """Wait until the app is connected and its script has finished running."""
+    page.wait_for_timeout(RERUN_DEBOUNCE_MS)
+    page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]').wait_for(
+        state="attached", timeout=RUN_TIMEOUT_MS
+    )
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        state="attached", timeout=RUN_TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+
+
+def goto(page, server, url_path=""):
+    """Open the page at `url_path` ("" is the default page) and wait for its first run."""
+    page.goto(f"{server.url}/{url_path}")
+    page.get_by_test_id("stAppViewContainer").wait_for(state="attached", timeout=RUN_TIMEOUT_MS)
+    wait_for_app_run(page)
+
+
+def by_key(page, key):
+    """The element that Streamlit rendered for the widget or container with this key."""
+    return page.locator(f".st-key-{key}")
+
+
+def click_button(page, key):
+    """Click the button with this key and wait for the rerun it causes."""
+    by_key(page, key).locator("button").click()
+    wait_for_app_run(page)
+
+
+def expect_no_error(page):
+    """No exception box, error alert, "Page not found" dialog or traceback text on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_role("dialog").filter(has_text="Page not found")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("Traceback")
+
+
+def draw(page, target, points, steps=4):
+    """Drag the mouse through `points`, given as fractions (x, y) of `target`'s box."""
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box is not None, "the drawing target is not rendered"
+
+    def absolute(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    page.mouse.move(*absolute(points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*absolute(point), steps=steps)
+    page.mouse.up()
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot as tests/e2e/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)

@@ -1,0 +1,82 @@
+"""The Goodness page: draw a digit with the mouse and read the network's answer."""
+
+import math
+
+from playwright.sync_api import expect
+
+from tests.e2e import helpers
+
+# Mouse paths as fractions of the canvas: a "1" is one vertical stroke, a "0" a loop.
+ONE = [(0.5, 0.15), (0.5, 0.85)]
+ZERO = [
+    (0.5 + 0.22 * math.sin(2 * math.pi * step / 24), 0.5 - 0.33 * math.cos(2 * math.pi * step / 24))
+    for step in range(25)
+]
+NUM_CLASSES = 10
+# Goodness is the default page, at the root of the app.
+GOODNESS = ""
+
+
+def drawing_canvas(page):
+    """Fabric's upper canvas, the one that takes mouse events (in the component's open shadow root)."""
+    return page.get_by_test_id("stMain").locator("canvas.upper-canvas").first
+
+
+def goodness_bars(page):
+    """The bars of the first layer in the per-label goodness chart (one Plotly trace per layer)."""
+    return helpers.by_key(page, "goodness_chart").locator(".barlayer .trace").first.locator(".point")
+
+
+def expect_ten_bars_per_layer(page):
+    """Every layer's trace in the goodness chart has one bar per label."""
+    expect(goodness_bars(page)).to_have_count(NUM_CLASSES)
+    traces = helpers.by_key(page, "goodness_chart").locator(".barlayer .trace")
+    for index in range(traces.count()):
+        expect(traces.nth(index).locator(".point")).to_have_count(NUM_CLASSES)
+
+
+def preview(page):
+    """The 28x28 image that the network sees, drawn as a Plotly chart."""
+    return helpers.by_key(page, "goodness_preview").get_by_test_id("stPlotlyChart")
+
+
+def test_drawing_a_digit_shows_preview_bars_and_prediction(page, app_server):
+    """Test that drawing a "1", then a "0", shows the 28x28 preview, ten goodness bars and a prediction."""
+    helpers.goto(page, app_server, GOODNESS)
+    main = page.get_by_test_id("stMain")
+    canvas = drawing_canvas(page)
+    expect(canvas).to_be_visible()
+
+    helpers.draw(page, canvas, ONE)
+    helpers.wait_for_app_run(page)
+    expect(preview(page)).to_be_visible()
+    expect_ten_bars_per_layer(page)
+    expect(main).to_contain_text("Prediction: 1")
+    helpers.expect_no_error(page)
+    helpers.screenshot(page, "goodness_one")
+
+    page.locator('button[title="Reset canvas & history"]').click()
+    helpers.wait_for_app_run(page)
+    helpers.draw(page, canvas, ZERO, steps=2)
+    helpers.wait_for_app_run(page)
+    expect(preview(page)).to_be_visible()
+    expect_ten_bars_per_layer(page)
+    expect(main).to_contain_text("Prediction: 0")
+    helpers.expect_no_error(page)
+    helpers.screenshot(page, "goodness_zero")
+
+
+def test_clear_button_empties_the_canvas(page, app_server):
+    """Test that the Clear button removes the drawing, the chart and the prediction, and the hint returns."""
+    helpers.goto(page, app_server, GOODNESS)
+    main = page.get_by_test_id("stMain")
+    helpers.draw(page, drawing_canvas(page), ONE)
+    helpers.wait_for_app_run(page)
+    expect(goodness_bars(page)).to_have_count(NUM_CLASSES)
+
+    helpers.click_button(page, "goodness_clear")
+    expect(goodness_bars(page)).to_have_count(0)
+    expect(preview(page)).to_have_count(0)
+    expect(main).not_to_contain_text("Prediction:")
+    expect(main).to_contain_text("Draw a digit")
+    helpers.expect_no_error(page)

@@ -1,0 +1,71 @@
+"""The Train page: live Forward-Forward training that the user starts, steers and pauses."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e import helpers
+
+# Small layers and a short pause after each step keep the two shared CPU cores free for
+# the browser and the server; many epochs keep the run from finishing during the test.
+SMALL_LAYERS = "64,64"
+NUM_LAYERS = 2
+EPOCHS = "100"
+SLOWER_STEPS = 2  # Positions to the right on the "Delay per step" slider.
+# How long a paused run must keep its step count.
+PAUSE_CHECK_MS = 2_500
+
+
+def step_count(page):
+    """The N of "Step N" in the training status."""
+    text = helpers.by_key(page, "train_status").inner_text()
+    match = re.search(r"Step\s+([\d,]+)", text)
+    assert match, f"no 'Step N' in the training status: {text!r}"
+    return int(match.group(1).replace(",", ""))
+
+
+def expect_steps_beyond(page, steps):
+    """Wait until the step count has moved past `steps`, and return the new count."""
+    status = helpers.by_key(page, "train_status")
+    expect(status).to_contain_text(re.compile(r"Step\s+[\d,]+"))
+    expect(status).not_to_have_text(re.compile(rf"Step\s+{steps:,}(?![\d,])|Step\s+{steps}(?![\d,])"))
+    return step_count(page)
+
+
+def test_training_runs_takes_a_new_learning_rate_and_pauses(page, app_server):
+    """Test that Start trains with a loss curve per layer, the learning rate can change live, and Pause stops."""
+    helpers.goto(page, app_server, "train")
+    for key, value in (("train_layers", SMALL_LAYERS), ("train_epochs", EPOCHS)):
+        field = helpers.by_key(page, key).locator("input")
+        field.fill(value)
+        field.press("Enter")
+        helpers.wait_for_app_run(page)
+    delay = helpers.by_key(page, "train_speed").get_by_role("slider")
+    for _ in range(SLOWER_STEPS):
+        delay.press("ArrowRight")
+    helpers.wait_for_app_run(page)
+
+    helpers.click_button(page, "train_start")
+    loss_chart = helpers.by_key(page, "train_loss_chart")
+    expect(loss_chart.locator(".scatterlayer .trace")).to_have_count(NUM_LAYERS)
+    first = step_count(page)
+    second = expect_steps_beyond(page, first)
+    assert second > first
+    helpers.screenshot(page, "train_running")
+
+    thumb = helpers.by_key(page, "train_lr").get_by_role("slider")
+    learning_rate = thumb.get_attribute("aria-valuetext")
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    expect(thumb).not_to_have_attribute("aria-valuetext", learning_rate)
+    helpers.wait_for_app_run(page)
+    helpers.expect_no_error(page)
+    expect_steps_beyond(page, step_count(page))
+
+    helpers.click_button(page, "train_pause")
+    # A step already under way may still land after the click: let it, then watch.
+    page.wait_for_timeout(1_000)
+    paused = step_count(page)
+    page.wait_for_timeout(PAUSE_CHECK_MS)
+    assert step_count(page) == paused, "the step count still grows after Pause"
+    helpers.expect_no_error(page)
