@@ -68,4 +68,6 @@ def test_training_runs_takes_a_new_learning_rate_and_pauses(page, app_server):
     paused = step_count(page)
     page.wait_for_timeout(PAUSE_CHECK_MS)
     assert step_count(page) == paused, "the step count still grows after Pause"
+    expect(loss_chart.locator(".scatterlayer .trace")).to_have_count(NUM_LAYERS)
     helpers.expect_no_error(page)
+    helpers.screenshot(page, "train_paused")
