@@ -47,7 +47,7 @@ if st.session_state.get(training.PROBLEM):
     st.error(st.session_state[training.PROBLEM])
 if st.session_state.get(training.NOTE):
     st.success(st.session_state[training.NOTE])
-if run is not None and run.network.config != training.config_or_none():
+if run is not None and training.architecture_changed(run):
     st.caption("The network settings above differ from the current run's; press Reset to apply them.")
 
 live = training.needs_refresh(run)
@@ -78,7 +78,8 @@ def live_panel():
                 st.info(snapshot["message"])
     history = snapshot["history"] if snapshot else []
     num_layers = run.network.config.num_layers if run is not None else 0
-    loss_column, goodness_column = st.columns(2)
+    # Side by side on a laptop; one under the other in talk mode, where charts are larger.
+    loss_column, goodness_column = (st.container(), st.container()) if state.talk_mode() else st.columns(2)
     with loss_column, st.container(key="train_loss_chart"):
         if history:
             state.show_chart(charts.loss_figure(history, snapshot["events"], num_layers, style), key="train_loss_plot")

@@ -71,6 +71,40 @@ def _apply_style(figure, style, title=None, legend=True):
     return figure
 
 
+def _layout(style, title=None, legend=True, xaxis=None, yaxis=None, shapes=(), annotations=(), legend_below=False):
+    """The same styling as `_apply_style`, as one layout dict.
+
+    The live training charts are rebuilt twice a second; building a figure in one call
+    costs a third of applying the same settings update by update.
+    """
+    axis_fonts = {"tickfont": {"size": style.font_size}, "title": {"font": {"size": style.font_size}}}
+
+    def axis(settings):
+        settings = dict(settings or {})
+        title_text = settings.pop("title_text", None)
+        merged = {**axis_fonts, **settings}
+        merged["title"] = {**axis_fonts["title"], "text": title_text}
+        return merged
+
+    return {
+        "title": {"text": title, "font": {"size": style.font_size + 4}} if title else None,
+        "font": {"size": style.font_size},
+        "hoverlabel": {"font": {"size": style.font_size}},
+        "height": style.height,
+        "margin": {"l": 10, "r": 10, "t": 60 if title else 20, "b": 10 + (4 * style.font_size if legend_below else 0)},
+        "showlegend": legend,
+        "legend": (
+            {"font": {"size": style.font_size}, "orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+            if legend_below
+            else {"font": {"size": style.font_size}}
+        ),
+        "xaxis": axis(xaxis),
+        "yaxis": axis(yaxis),
+        "shapes": list(shapes),
+        "annotations": list(annotations),
+    }
+
+
 def _image_axes(figure, rows=1, cols=1):
     """Square pixels, row 0 at the top, no ticks: how a digit should look."""
     for index in range(1, rows * cols + 1):
@@ -227,74 +261,137 @@ def thin_history(history, max_points=MAX_CHART_POINTS, tail=TAIL_POINTS):
     return list(old[::stride]) + list(recent)
 
 
-def _event_lines(figure, events, style):
-    """A dashed vertical line, with a note, at every step where a setting was changed."""
+def merge_events(events, min_gap):
+    """Changes of one setting less than `min_gap` steps apart become their last one.
+
+    Dragging or arrow-keying a slider sends a change per tick; the chart marks where the
+    setting settled, not every tick on the way.
+    """
+    merged = []
+    for event in sorted(events, key=lambda event: event["step"]):
+        same = [index for index, kept in enumerate(merged) if kept["setting"] == event["setting"]]
+        if same and event["step"] - merged[same[-1]]["step"] < min_gap:
+            merged[same[-1]] = {**event, "step": merged[same[-1]]["step"]}
+        else:
+            merged.append(dict(event))
+    return merged
+
+
+def _event_marks(events, style, span=0):
+    """A dashed vertical line, with a note, at every step where a setting was changed.
+
+    `span` is the number of steps on the chart; changes closer than 3% of it are merged.
+    Returns (shapes, annotations) for a layout dict.
+    """
     names = {"threshold": "threshold", "learning_rate": "lr"}
-    for event in events:
-        figure.add_vline(
-            x=event["step"],
-            line={"dash": "dash", "color": THRESHOLD_COLOR if event["setting"] == "threshold" else "#555555"},
-            annotation_text=f"{names.get(event['setting'], event['setting'])} → {event['value']:g}",
-            annotation_font_size=max(12, style.font_size - 2),
-            annotation_position="top left",
+    shapes, annotations = [], []
+    for index, event in enumerate(merge_events(events, max(1, int(0.03 * span)))):
+        color = THRESHOLD_COLOR if event["setting"] == "threshold" else "#555555"
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "y domain",
+                "x0": event["step"],
+                "x1": event["step"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dash", "color": color, "width": 2},
+            }
         )
+        annotations.append(
+            {
+                "x": event["step"],
+                "xref": "x",
+                "y": 1 - 0.08 * (index % 3),  # Staggered, so nearby notes do not overlap.
+                "yref": "y domain",
+                "text": f"{names.get(event['setting'], event['setting'])} → {event['value']:g}",
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "top",
+                "font": {"size": max(12, style.font_size - 2), "color": color},
+                "bgcolor": "rgba(255, 255, 255, 0.8)",
+            }
+        )
+    return shapes, annotations
+
+
+def history_arrays(history, key):
+    """Steps (points,) and the per-layer series `key` (points, layers) of the thinned history.
+
+    NumPy arrays, not lists: Plotly checks a list element by element, which at a refresh
+    twice a second would take most of a CPU core away from training.
+    """
+    records = thin_history(history)
+    steps = np.fromiter((record["step"] for record in records), dtype=np.int64, count=len(records))
+    values = np.array([record[key] for record in records], dtype=np.float32).reshape(len(records), -1)
+    return steps, values
 
 
 def loss_figure(history, events, num_layers, style):
     """The Forward-Forward loss of every layer against the training step, one line per layer."""
-    records = thin_history(history)
-    steps = [record["step"] for record in records]
-    figure = go.Figure()
-    for layer in range(num_layers):
-        figure.add_trace(
-            go.Scatter(
-                x=steps,
-                y=[record["loss"][layer] for record in records],
-                mode="lines",
-                name=f"Layer {layer + 1}",
-                line={"color": layer_color(layer), "width": 3},
-                hovertemplate="step %{x}<br>loss %{y:.4f}<extra>Layer " + str(layer + 1) + "</extra>",
-            )
-        )
-    _event_lines(figure, events, style)
-    figure.update_xaxes(title_text="training step")
-    figure.update_yaxes(title_text="loss", rangemode="tozero")
-    return _apply_style(figure, style, "Loss per layer")
+    steps, losses = history_arrays(history, "loss")
+    traces = [
+        {
+            "type": "scatter",
+            "x": steps,
+            "y": losses[:, layer],
+            "mode": "lines",
+            "name": f"Layer {layer + 1}",
+            "line": {"color": layer_color(layer), "width": 3},
+            "hovertemplate": "step %{x}<br>loss %{y:.4f}<extra>Layer " + str(layer + 1) + "</extra>",
+        }
+        for layer in range(num_layers)
+    ]
+    shapes, annotations = _event_marks(events, style, span=int(steps[-1]) if len(steps) else 0)
+    layout = _layout(
+        style, "Loss per layer", xaxis={"title_text": "training step", "rangemode": "nonnegative"},
+        yaxis={"title_text": "loss", "rangemode": "tozero"}, shapes=shapes, annotations=annotations, legend_below=True,
+    )  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
 
 
 def goodness_history_figure(history, events, num_layers, style):
     """Mean goodness of positive (solid) and negative (dotted) data per layer, and the threshold."""
-    records = thin_history(history)
-    steps = [record["step"] for record in records]
-    figure = go.Figure()
+    steps, positive = history_arrays(history, "goodness_pos")
+    negative = history_arrays(history, "goodness_neg")[1]
+    thresholds = history_arrays(history, "threshold")[1][:, 0]
+    traces = []
     for layer in range(num_layers):
-        for kind, dash in (("pos", "solid"), ("neg", "dot")):
-            name = f"Layer {layer + 1} {'positive' if kind == 'pos' else 'negative'}"
-            figure.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=[record[f"goodness_{kind}"][layer] for record in records],
-                    mode="lines",
-                    name=name,
-                    legendgroup=f"layer{layer}",
-                    line={"color": layer_color(layer), "width": 3, "dash": dash},
-                    hovertemplate="step %{x}<br>goodness %{y:.3f}<extra>" + name + "</extra>",
-                )
+        for kind, values, dash in (("positive", positive, "solid"), ("negative", negative, "dot")):
+            name = f"Layer {layer + 1} {kind}"
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": steps,
+                    "y": values[:, layer],
+                    "mode": "lines",
+                    "name": name,
+                    "legendgroup": f"layer{layer}",
+                    "line": {"color": layer_color(layer), "width": 3, "dash": dash},
+                    "hovertemplate": "step %{x}<br>goodness %{y:.3f}<extra>" + name + "</extra>",
+                }
             )
-    figure.add_trace(
-        go.Scatter(
-            x=steps,
-            y=[record["threshold"] for record in records],
-            mode="lines",
-            name="threshold",
-            line={"color": THRESHOLD_COLOR, "width": 2, "dash": "dash", "shape": "hv"},
-            hovertemplate="step %{x}<br>threshold %{y:g}<extra></extra>",
-        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": steps,
+            "y": thresholds,
+            "mode": "lines",
+            "name": "threshold",
+            "line": {"color": THRESHOLD_COLOR, "width": 2, "dash": "dash", "shape": "hv"},
+            "hovertemplate": "step %{x}<br>threshold %{y:g}<extra></extra>",
+        }
     )
-    _event_lines(figure, [event for event in events if event["setting"] == "learning_rate"], style)
-    figure.update_xaxes(title_text="training step")
-    figure.update_yaxes(title_text="mean goodness", rangemode="tozero")
-    return _apply_style(figure, style, "Goodness: positive (solid) vs negative (dotted)")
+    learning_rate_events = [event for event in events if event["setting"] == "learning_rate"]
+    shapes, annotations = _event_marks(learning_rate_events, style, span=int(steps[-1]) if len(steps) else 0)
+    layout = _layout(
+        style, "Goodness: positive (solid) vs negative (dotted)",
+        xaxis={"title_text": "training step", "rangemode": "nonnegative"},
+        yaxis={"title_text": "mean goodness", "rangemode": "tozero"}, shapes=shapes, annotations=annotations,
+        legend_below=True,
+    )  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
 
 
 def accuracy_figure(test_accuracy, style):

@@ -85,6 +85,7 @@ def widget_defaults():
 
 def init_session():
     """Session-state defaults, then write back the persistent widgets (see PERSISTENT_WIDGETS)."""
+    keep_keras_between_runs()
     for key, value in widget_defaults().items():
         st.session_state.setdefault(key, value)
     for key in PERSISTENT_WIDGETS:
@@ -92,6 +93,33 @@ def init_session():
     st.session_state.setdefault(RUN, None)
     st.session_state.setdefault(DIGIT, None)
     st.session_state.setdefault("goodness_canvas_version", 0)
+
+
+def keep_keras_between_runs():
+    """Stop Streamlit from resetting Keras and collecting all garbage after every script run.
+
+    After each run, including every refresh of a fragment, Streamlit 1.67 calls
+    `keras.backend.clear_session()` (in `script_runner._clean_problem_modules`) and
+    `gc.collect(2)` (option `runner.postScriptGC`). With TensorFlow loaded each full
+    collection holds the GIL for about 0.3 s, so the training panel that refreshes twice a
+    second took most of the CPU time from the training thread (1400 -> 560 steps in 30 s in
+    a test), and `clear_session()` also replaces Keras's global state under a thread that is
+    tracing its training step. The app builds networks only on demand, so it needs neither.
+    """
+    from streamlit import config
+    from streamlit.runtime.scriptrunner import script_runner
+
+    config.set_option("runner.postScriptGC", False)
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = _close_matplotlib_figures
+
+
+def _close_matplotlib_figures():
+    """What Streamlit's clean-up does besides Keras: close pyplot figures (ffviz draws none)."""
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 # Shared, cached resources.
@@ -264,10 +292,11 @@ def show_chart(figure, key=None):
     st.plotly_chart(figure, key=key, width="stretch", config={"displaylogo": False})
 
 
+# Talk mode: larger text in the main area (the charts grow through `chart_style()`).
 TALK_MODE_CSS = """
 <style>
-html, body, [class*="st-key"] p, .stMarkdown p, .stRadio label, .stMetric { font-size: 1.35rem; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+section[data-testid="stMain"] .stMarkdown p, section[data-testid="stMain"] label p { font-size: 1.3rem; }
+section[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
 </style>
 """
 

@@ -53,6 +53,13 @@ def config_or_none():
         return None
 
 
+def architecture_changed(run):
+    """Whether the widgets describe a different network than the run's (threshold and rate aside)."""
+    config = config_or_none()
+    fields = ("layer_sizes", "batch_size", "epochs", "negatives")
+    return config is not None and any(getattr(config, name) != getattr(run.network.config, name) for name in fields)
+
+
 def current_run():
     return st.session_state.get(state.RUN)
 

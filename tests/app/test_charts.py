@@ -55,6 +55,18 @@ def test_events_become_dashed_vertical_lines_with_notes():
     assert notes == ["threshold → 2", "lr → 0.01"]
 
 
+def test_slider_ticks_close_together_are_merged_into_their_last_value():
+    events = [{"step": 100 + tick, "setting": "threshold", "value": 1.5 + 0.05 * tick} for tick in range(1, 11)]
+    events.append({"step": 105, "setting": "learning_rate", "value": 0.01})
+    merged = charts.merge_events(events, min_gap=30)
+    assert merged == [
+        {"step": 101, "setting": "threshold", "value": 2.0},
+        {"step": 105, "setting": "learning_rate", "value": 0.01},
+    ]
+    figure = charts.loss_figure(history(1000), events, 2, STYLE)
+    assert [annotation.text for annotation in figure.layout.annotations] == ["threshold → 2", "lr → 0.01"]
+
+
 def test_goodness_history_pairs_positive_and_negative_in_the_layer_colour():
     figure = charts.goodness_history_figure(history(20), [], 2, STYLE)
     assert len(figure.data) == 2 * 2 + 1

@@ -70,6 +70,28 @@ def test_upload_source_asks_for_a_file(app):
     assert any("Upload a picture" in element.value for element in app.info)
 
 
+def test_uploaded_picture_is_classified_and_a_bad_file_is_explained(app):
+    """Test that a PNG of a digit gets a chart and a non-image gets a clear error, not a traceback."""
+    import io
+
+    from PIL import Image
+
+    from ffviz.data import load_dataset
+
+    digit = (load_dataset("mnist").x_test[0].reshape(28, 28) * 255).astype(np.uint8)
+    png = io.BytesIO()
+    Image.fromarray(255 - digit).resize((112, 112)).save(png, format="PNG")  # Dark ink on white paper.
+    app.radio(key="goodness_source").set_value("Upload").run()
+    app.file_uploader(key="goodness_upload").upload("seven.png", png.getvalue(), "image/png").run()
+    assert not app.exception
+    assert not app.error
+    assert plotly_spec(app, "goodness_chart")["data"]
+
+    app.file_uploader(key="goodness_upload").set_value(("notes.png", b"plain text", "image/png")).run()
+    assert not app.exception
+    assert any("notes.png" in element.value for element in app.error)
+
+
 def test_data_page_new_samples_changes_the_seed(app):
     """Test that New samples draws a different, repeatable grid."""
     app.switch_page("app_pages/data.py").run()

@@ -114,3 +114,23 @@ def test_parse_layer_sizes_reads_commas_and_spaces():
         parse_layer_sizes("a,b")
     with pytest.raises(ValueError, match="at least one"):
         parse_layer_sizes(" , ")
+
+
+def test_uploading_a_model_file_switches_to_it_and_a_bad_file_keeps_the_current_one(app):
+    """Test that a damaged upload shows an error and keeps the model; a good one is used."""
+    from ffviz.config import FFConfig
+    from ffviz.model import FFNetwork
+
+    app.switch_page(TRAIN_PAGE).run()
+    before = app.session_state["model"]["id"]
+    app.file_uploader(key="train_upload").upload("broken.npz", b"not a model").run()
+    assert not app.exception
+    assert any("current model is kept" in element.value for element in app.error)
+    assert app.session_state["model"]["id"] == before
+
+    model_bytes = FFNetwork(FFConfig(layer_sizes=(16, 8))).to_bytes()
+    app.file_uploader(key="train_upload").set_value(("small.npz", model_bytes, "application/octet-stream")).run()
+    assert not app.exception
+    assert not app.error
+    assert app.session_state["model"]["source"] == "uploaded"
+    assert app.session_state["model"]["network"].config.layer_sizes == (16, 8)
