@@ -65,25 +65,29 @@ with input_column:
 with chart_column:
     if image is None:
         st.info(hint)
-    else:
-        state.set_current_digit(image, label, description)
-        network = state.active_network()
+        st.stop()
+    state.set_current_digit(image, label, description)
+    network = state.active_network()
+    try:
         reading = state.classify(network, image)
-        with st.container(key="goodness_prediction"):
-            truth = "" if label is None else f" (true label: {data.label_names[label]})"
-            st.subheader(f"Prediction: {data.label_names[reading['prediction']]}{truth}")
-            st.caption(
-                f"Goodness read-out: the label with the most goodness summed over the layers. "
-                f"Softmax read-out: {data.label_names[reading['softmax_prediction']]} "
-                f"({100 * reading['probabilities'].max():.0f}%)."
-            )
-        layout = st.radio("Layers", ("Stacked", "Grouped"), key="goodness_layout", horizontal=True)
-        figure = charts.goodness_bars_figure(
-            reading["goodness"], network.config.threshold, reading["prediction"], state.chart_style(),
-            label_names=data.label_names, mode="stack" if layout == "Stacked" else "group",
-        )  # fmt: skip
-        with st.container(key="goodness_chart"):
-            state.show_chart(figure, key="goodness_bars")
-        if not state.talk_mode():
-            figure = charts.probabilities_figure(reading["probabilities"], state.chart_style(), data.label_names)
-            state.show_chart(figure, key="goodness_probabilities")
+    except ValueError as error:
+        st.error(f"The model could not read this digit: {error}")
+        st.stop()
+    with st.container(key="goodness_prediction"):
+        truth = "" if label is None else f" (true label: {data.label_names[label]})"
+        st.subheader(f"Prediction: {data.label_names[reading['prediction']]}{truth}")
+        st.caption(
+            f"Goodness read-out: the label with the most goodness summed over the layers. "
+            f"Softmax read-out: {data.label_names[reading['softmax_prediction']]} "
+            f"({100 * reading['probabilities'].max():.0f}%)."
+        )
+    layout = st.radio("Layers", ("Stacked", "Grouped"), key="goodness_layout", horizontal=True)
+    figure = charts.goodness_bars_figure(
+        reading["goodness"], network.config.threshold, reading["prediction"], state.chart_style(),
+        label_names=data.label_names, mode="stack" if layout == "Stacked" else "group",
+    )  # fmt: skip
+    with st.container(key="goodness_chart"):
+        state.show_chart(figure, key="goodness_bars")
+    if not state.talk_mode():
+        figure = charts.probabilities_figure(reading["probabilities"], state.chart_style(), data.label_names)
+        state.show_chart(figure, key="goodness_probabilities")

@@ -35,7 +35,7 @@ with new_run:
     negatives.selectbox("Negatives", ("hard", "random"), key="train_negatives", help="Wrong labels: ones the model likes, or any.")
 
 run = training.current_run()
-run_state = run.snapshot()["state"] if run is not None else None
+run_state = run.state if run is not None else None
 buttons = st.columns(6)
 buttons[0].button("Start", key="train_start", type="primary", on_click=training.start, disabled=run_state == RUNNING)
 buttons[1].button("Pause", key="train_pause", on_click=training.pause, disabled=run_state != RUNNING)

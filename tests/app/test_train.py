@@ -134,3 +134,26 @@ def test_uploading_a_model_file_switches_to_it_and_a_bad_file_keeps_the_current_
     assert not app.error
     assert app.session_state["model"]["source"] == "uploaded"
     assert app.session_state["model"]["network"].config.layer_sizes == (16, 8)
+
+
+def test_a_diverged_run_shows_its_message_and_offers_reset(app):
+    """Test that a run that fails (a NaN loss) shows the runner's message in an error box."""
+    from ffviz.train import TrainingDiverged
+
+    open_train_page(app, layers="16")
+    app.button(key="train_step").click().run()
+    assert rerun_until(app, lambda app: "Step 1" in " ".join(texts(app.get_by_key("train_status"))))
+    run = app.session_state["training_run"]
+
+    def diverge():
+        raise TrainingDiverged("The loss became NaN at step 2.")
+
+    run.trainer.train_step = diverge
+    app.button(key="train_start").click().run()
+    assert rerun_until(app, lambda app: run.snapshot()["state"] == "failed")
+    app.run()
+    assert not app.exception
+    assert any("The loss became NaN at step 2." in element.value for element in app.error)
+    assert not app.button(key="train_reset").disabled
+    app.button(key="train_reset").click().run()
+    assert app.session_state["training_run"] is None
