@@ -4,12 +4,9 @@ The pages are tested on the small sample in `assets/` whatever `FFVIZ_DATA` says
 test loads the data in milliseconds and trains a tiny network in seconds.
 """
 
-import base64
-import json
 import os
 import pathlib
 
-import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -36,26 +33,3 @@ def app():
     run = app_test.session_state["training_run"] if "training_run" in app_test.session_state else None
     if run is not None:
         run.stop(wait=True)
-
-
-def plotly_spec(app_test, container_key):
-    """The plotly figure (as a dict) drawn inside the container with `container_key`."""
-    container = app_test.get_by_key(container_key)
-    charts = [node for node in container if type(node).__name__ == "UnknownElement" and node.type == "plotly_chart"]
-    assert charts, f"no plotly chart inside {container_key}"
-    return json.loads(charts[0].proto.spec)
-
-
-def texts(node):
-    """Every markdown, caption and subheader text under `node`."""
-    return [element.value for kind in ("markdown", "caption", "subheader") for element in getattr(node, kind)]
-
-
-def plotly_array(value):
-    """A plotly JSON array as NumPy: plain lists, or plotly's typed arrays {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if "shape" in value:
-            array = array.reshape([int(size) for size in str(value["shape"]).split(",")])
-        return array
-    return np.asarray(value)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import plotly_array, plotly_spec, texts
+from page_helpers import plotly_array, plotly_spec, texts
 
 PAGES = ["app_pages/goodness.py", "app_pages/data.py", "app_pages/train.py", "app_pages/inside.py"]
 

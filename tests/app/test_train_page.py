@@ -4,10 +4,10 @@ import time
 
 import numpy as np
 
-from conftest import plotly_array, plotly_spec, texts
+from page_helpers import plotly_array, plotly_spec, texts
 
 TRAIN_PAGE = "app_pages/train.py"
-WAIT_SECONDS = 45  # Tracing the training step takes a few seconds on two busy cores.
+WAIT_SECONDS = 90  # Tracing the training step takes seconds; much longer on two busy cores.
 
 
 def open_train_page(app, layers="64,64", epochs=1):
