@@ -12,8 +12,8 @@ st.title("Which label is good?")
 state.explain(
     "Forward-Forward classifies by trying every label: it writes each of the ten labels into the "
     "image and measures the **goodness** (mean squared activity) of every layer. The label with the "
-    "most goodness wins. Draw a digit, pick one from the test set or upload a photo, and watch the "
-    "bars; the dashed line is the threshold that training pushed real digits above."
+    "most goodness wins. Sketch a digit on the canvas, pick one from the test set or upload a photo, and "
+    "watch the bars; the dashed line is the threshold that training pushed real digits above."
 )
 
 data = state.dataset()

@@ -99,7 +99,7 @@ live_panel()
 
 st.divider()
 st.subheader("Model")
-use, back, download, upload = st.columns([1, 1, 1, 2])
+use, back, download, upload = st.columns([1, 1.5, 1, 2])
 use.button("Use this model", key="train_use_model", on_click=training.use_trained_model, disabled=run is None)
 back.button("Back to the pretrained model", key="train_use_pretrained", on_click=training.use_pretrained_model)
 model_bytes, file_name = training.download()

@@ -295,8 +295,8 @@ def show_chart(figure, key=None):
 # Talk mode: larger text in the main area (the charts grow through `chart_style()`).
 TALK_MODE_CSS = """
 <style>
-section[data-testid="stMain"] .stMarkdown p, section[data-testid="stMain"] label p { font-size: 1.3rem; }
-section[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] label p { font-size: 1.3rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
 </style>
 """
 
