@@ -16,7 +16,10 @@ st.set_page_config(page_title="ffviz: Forward-Forward explorer", page_icon=":mat
 state.init_session()
 
 pages = [
-    st.Page("app_pages/goodness.py", title="Goodness", icon=":material/draw:", url_path="goodness", default=True),
+    # The default page is served at "/" whatever its url_path, so /goodness is a hidden
+    # second entry for the same file: links and tests may use either address.
+    st.Page("app_pages/goodness.py", title="Goodness", icon=":material/draw:", url_path="home", default=True),
+    st.Page("app_pages/goodness.py", title="Goodness", url_path="goodness", visibility="hidden"),
     st.Page("app_pages/data.py", title="Data", icon=":material/grid_view:", url_path="data"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("app_pages/inside.py", title="Inside", icon=":material/biotech:", url_path="inside"),
