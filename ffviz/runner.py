@@ -120,12 +120,21 @@ class TrainingRun:
         return self._thread is not None and self._thread.is_alive()
 
     def set_threshold(self, threshold):
+        """Move the threshold from the next step on; the network's saved config follows."""
         self.trainer.set_threshold(threshold)
+        self._sync_config(threshold=float(threshold))
         self._record_event("threshold", float(threshold))
 
     def set_learning_rate(self, learning_rate):
+        """Change the base learning rate from the next step on; the saved config follows."""
         self.trainer.set_learning_rate(learning_rate)
+        self._sync_config(learning_rate=float(learning_rate))
         self._record_event("learning_rate", float(learning_rate))
+
+    def _sync_config(self, **changes):
+        """Keep `network.config` equal to the settings in force, so a saved model tells the truth."""
+        if hasattr(self.network, "config"):
+            self.network.config = self.network.config.replace(**changes)
 
     def set_delay(self, seconds):
         if not 0 <= seconds <= 10:
@@ -137,6 +146,20 @@ class TrainingRun:
             self.events.append({"step": self.trainer.step, "setting": setting, "value": value})
 
     # What the interface reads.
+
+    def status(self):
+        """The run's state and counters without its history: cheap enough to poll often."""
+        with self._condition:
+            steps = self.trainer.step
+            return {
+                "state": self.state,
+                "message": self.message,
+                "step": steps,
+                "epoch": steps / self.trainer.steps_per_epoch,
+                "steps_per_epoch": self.trainer.steps_per_epoch,
+                "total_epochs": self.trainer.total_epochs,
+                "total_steps": self.trainer.total_steps,
+            }
 
     def snapshot(self):
         """A consistent copy of the run's progress, safe to read while the thread trains."""
@@ -192,7 +215,8 @@ class TrainingRun:
             record["test_accuracy"] = self.trainer.evaluate()
         elif self.eval_every and step % self.eval_every == 0 and self.trainer.x_test is not None:
             record["quick_accuracy"] = self.trainer.evaluate(limit=QUICK_EVAL_IMAGES)
-        if self._probe is not None and (time.monotonic() - self._last_probe >= PROBE_INTERVAL or self.state != RUNNING):
+        due = time.monotonic() - self._last_probe >= PROBE_INTERVAL
+        if self._probe is not None and (due or self.state != RUNNING or self.trainer.finished):
             self._last_probe = time.monotonic()
             self.measure_goodness()
 

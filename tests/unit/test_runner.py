@@ -124,3 +124,13 @@ def test_quick_accuracy_every_few_steps(make_run):
     assert wait_until(lambda: run.snapshot()["state"] == "finished", timeout=60)
     quick = [r["step"] for r in run.snapshot()["history"] if "quick_accuracy" in r]
     assert quick == [10, 20, 30]  # Step 40 ends the epoch and gets the full test instead.
+
+
+def test_moved_settings_reach_the_saved_config(make_run):
+    run = make_run()
+    run.set_threshold(2.5)
+    run.set_learning_rate(0.001)
+    assert run.network.config.threshold == 2.5 and run.network.config.learning_rate == 0.001
+    status = run.status()
+    assert status["state"] == "ready" and status["step"] == 0 and status["total_steps"] == 80
+    assert "history" not in status
