@@ -42,7 +42,10 @@ with input_column:
             )  # fmt: skip
         st.button("Clear", key="goodness_clear", on_click=clear_canvas)
         if drawing.image_data is not None:
-            image, description = canvas_to_mnist(drawing.image_data), "your drawing"
+            try:
+                image, description = canvas_to_mnist(drawing.image_data), "your drawing"
+            except ValueError as error:  # The canvas sent something other than pixels: ask again.
+                st.error(f"The drawing could not be read: {error} Press Clear and draw again.")
         hint = "Draw a digit on the black square, as large as the square."
     elif source == "Test set":
         index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")
@@ -62,17 +65,23 @@ with input_column:
             st.caption("What the network sees (28 × 28, centred like MNIST)")
             state.show_chart(charts.digit_figure(image, state.chart_style().scaled(0.7)), key="goodness_preview_plot")
 
-with chart_column:
+
+def show_reading(image, label, description, hint):
+    """The prediction and the bars for `image`, or the hint when there is none.
+
+    A `return`, not `st.stop()`: the sidebar that `app.py` draws after the page (data
+    notices, device, model) must appear on this page too.
+    """
     if image is None:
         st.info(hint)
-        st.stop()
+        return
     state.set_current_digit(image, label, description)
     network = state.active_network()
     try:
         reading = state.classify(network, image)
     except ValueError as error:
         st.error(f"The model could not read this digit: {error}")
-        st.stop()
+        return
     with st.container(key="goodness_prediction"):
         truth = "" if label is None else f" (true label: {data.label_names[label]})"
         st.subheader(f"Prediction: {data.label_names[reading['prediction']]}{truth}")
@@ -91,3 +100,7 @@ with chart_column:
     if not state.talk_mode():
         figure = charts.probabilities_figure(reading["probabilities"], state.chart_style(), data.label_names)
         state.show_chart(figure, key="goodness_probabilities")
+
+
+with chart_column:
+    show_reading(image, label, description, hint)
