@@ -21,7 +21,7 @@ digit = state.current_digit()
 
 fields_column, activity_column = st.columns(2)
 with fields_column:
-    units = st.select_slider("Units shown", (16, 36, 64, 100, 144), key="inside_units")
+    units = st.select_slider("Units shown", state.UNITS_SHOWN, key="inside_units")
     state.show_chart(charts.receptive_fields_figure(network.first_layer_fields(), style, units), key="inside_fields_plot")
 
 with activity_column:

@@ -17,7 +17,7 @@ state.explain(
 live_settings, new_run = st.columns(2)
 with live_settings:
     st.subheader("Live settings")
-    st.slider("Threshold", 0.05, 10.0, step=0.05, key="train_threshold", on_change=training.threshold_changed)
+    st.slider("Threshold", *state.THRESHOLD_RANGE, step=0.05, key="train_threshold", on_change=training.threshold_changed)
     st.select_slider(
         "Learning rate", state.LEARNING_RATES, key="train_lr", format_func="{:g}".format,
         on_change=training.learning_rate_changed,
@@ -30,8 +30,8 @@ with new_run:
     st.subheader("Network (applies after Reset)")
     st.text_input("Hidden layer sizes", key="train_layers", help="Comma-separated units per layer, e.g. 500,500.")
     batch, epochs, negatives = st.columns(3)
-    batch.number_input("Batch size", 1, 10000, step=10, key="train_batch")
-    epochs.number_input("Epochs", 1, 100, key="train_epochs")
+    batch.number_input("Batch size", *state.BATCH_RANGE, step=10, key="train_batch")
+    epochs.number_input("Epochs", *state.EPOCHS_RANGE, key="train_epochs")
     negatives.selectbox("Negatives", ("hard", "random"), key="train_negatives", help="Wrong labels: ones the model likes, or any.")
 
 run = training.current_run()

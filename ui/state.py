@@ -28,6 +28,11 @@ PRETRAINED_PATH = pathlib.Path(__file__).resolve().parent.parent / "assets" / "p
 DATASET_NAME = "mnist"  # The pretrained model and every explanation are about MNIST digits.
 LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
 STEP_DELAYS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # Seconds to wait after each training step.
+THRESHOLD_RANGE = (0.05, 10.0)  # The Train page's threshold slider.
+BATCH_RANGE = (1, 10000)
+EPOCHS_RANGE = (1, 100)
+UNITS_SHOWN = (16, 36, 64, 100, 144)  # The Inside page's receptive-field counts.
+SETTINGS_NOTICES = "settings_notices"  # Messages about settings that were out of range.
 
 # Session-state names that are not widgets.
 MODEL = "model"  # dict: network, source, description, id.
@@ -88,11 +93,60 @@ def init_session():
     keep_keras_between_runs()
     for key, value in widget_defaults().items():
         st.session_state.setdefault(key, value)
+    st.session_state[SETTINGS_NOTICES] = check_settings(st.session_state, widget_defaults())
     for key in PERSISTENT_WIDGETS:
         st.session_state[key] = st.session_state[key]
     st.session_state.setdefault(RUN, None)
     st.session_state.setdefault(DIGIT, None)
     st.session_state.setdefault("goodness_canvas_version", 0)
+
+
+def setting_is_valid(key, value):
+    """Whether `value` is one that the widget `key` can show; keys without a rule pass."""
+    options = {
+        "train_lr": LEARNING_RATES,
+        "train_speed": STEP_DELAYS,
+        "train_negatives": ("hard", "random"),
+        "goodness_source": ("Draw", "Test set", "Upload"),
+        "goodness_layout": ("Stacked", "Grouped"),
+        "inside_units": UNITS_SHOWN,
+        "inside_readout": ("softmax", "goodness"),
+        "talk_mode": (False, True),
+    }
+    ranges = {"train_threshold": THRESHOLD_RANGE, "train_batch": BATCH_RANGE, "train_epochs": EPOCHS_RANGE}
+    if key in options:
+        return any(type(value) is type(option) and value == option for option in options[key]) or (
+            isinstance(value, float) and any(value == option for option in options[key] if isinstance(option, float))
+        )
+    if key in ranges:
+        integer = key != "train_threshold"
+        number = isinstance(value, int) if integer else isinstance(value, (int, float))
+        return number and not isinstance(value, bool) and ranges[key][0] <= value <= ranges[key][1]
+    if key in ("data_seed", "data_sample", "goodness_index"):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if key == "train_layers":
+        return isinstance(value, str)  # Its content is checked on Start, with a message there.
+    return True
+
+
+def check_settings(session, defaults):
+    """Replace widget values that no widget could hold (from an old session or an edited URL).
+
+    A slider given a value outside its range raises an exception when it is drawn, so such a
+    value is swapped for the default here, before any page runs, and a message says so.
+
+    Returns:
+        The messages, one per setting replaced.
+    """
+    notices = []
+    for key, default in defaults.items():
+        if key in session and not setting_is_valid(key, session[key]):
+            notices.append(
+                f"The setting {key} = {session[key]!r} is out of range or of the wrong kind; "
+                f"it was reset to {default!r}."
+            )
+            session[key] = default
+    return notices
 
 
 def keep_keras_between_runs():
@@ -313,7 +367,7 @@ def render_sidebar():
         data = dataset()
         st.caption(f"**Device:** {device_description()}")
         st.caption(f"**Data:** {data.describe()}")
-        for notice in data.notices:
+        for notice in data.notices + st.session_state.get(SETTINGS_NOTICES, []):
             st.warning(notice)
         model = active_model()
         st.caption(f"**Model:** {model['network']!r}, {model['description']}")

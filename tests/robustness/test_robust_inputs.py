@@ -1,0 +1,342 @@
+"""Bad input at the app level: odd canvases, bad uploads, bad model files, broken data, bad settings.
+
+The pure functions have unit tests (tests/unit/test_preprocess.py, test_data.py, test_model.py);
+these tests drive the pages through AppTest and check that every problem is a message on the
+page, never a traceback, and that nothing the user had (the current model) is lost.
+"""
+
+import io
+import json
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from robust_helpers import SAMPLE, new_app, stop_training
+from ui.state import setting_is_valid
+
+TRAIN_PAGE = "app_pages/train.py"
+
+
+def error_texts(app):
+    return [element.value for element in app.error]
+
+
+def has_chart(app, key):
+    try:
+        app.get_by_key(key)
+    except KeyError:
+        return False
+    return True
+
+
+# Canvas: the page path from the canvas's pixels to the chart.
+
+
+def black_canvas(height=280, width=280):
+    canvas = np.zeros((height, width, 4), np.uint8)
+    canvas[:, :, 3] = 255  # An opaque black background, as the page's canvas draws it.
+    return canvas
+
+
+def single_dot():
+    canvas = black_canvas()
+    canvas[140:149, 140:149, :3] = 255
+    return canvas
+
+
+def scribble():
+    canvas = black_canvas()
+    for offset in range(0, 280, 7):
+        canvas[offset : offset + 9, :, :3] = 255 * (offset % 14 == 0)  # Stripes over the whole square.
+        canvas[:, offset : offset + 3, :3] = 255
+    return canvas
+
+
+def other_size():
+    canvas = black_canvas(97, 413)
+    canvas[20:80, 190:215, :3] = 255
+    return canvas
+
+
+def transparent_stroke():
+    canvas = np.zeros((280, 280, 4), np.uint8)  # What some browsers return: no background at all.
+    canvas[60:220, 130:150] = (255, 255, 255, 255)
+    return canvas
+
+
+@pytest.fixture
+def fake_canvas(monkeypatch):
+    """Replace the drawing component (a browser widget) by one that returns chosen pixels."""
+    pixels = {"image_data": None}
+
+    def st_canvas(**kwargs):
+        return types.SimpleNamespace(image_data=pixels["image_data"], json_data=None)
+
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=st_canvas))
+    return pixels
+
+
+@pytest.mark.parametrize(
+    "canvas, expect_chart",
+    [
+        (black_canvas(), False),
+        (np.zeros((280, 280, 4), np.uint8), False),
+        (single_dot(), True),
+        (scribble(), True),
+        (other_size(), True),
+        (transparent_stroke(), True),
+    ],
+    ids=["empty", "empty-transparent", "single-dot", "scribble-everywhere", "other-size", "transparent"],
+)
+def test_any_canvas_gives_a_hint_or_a_prediction(fake_canvas, canvas, expect_chart):
+    """Test that an empty canvas gives the hint and any drawing gives bars and a prediction."""
+    fake_canvas["image_data"] = canvas
+    app = new_app()
+    app.run()
+    assert not app.exception
+    assert not app.error, error_texts(app)
+    if expect_chart:
+        assert has_chart(app, "goodness_chart")
+        assert any(element.value.startswith("Prediction:") for element in app.subheader)
+    else:
+        assert not has_chart(app, "goodness_chart")
+        assert any("Draw a digit" in element.value for element in app.info)
+
+
+def test_a_canvas_that_is_not_an_image_is_explained(fake_canvas):
+    """Test that pixels the component should never send (a 1-D array) give a message, not a traceback."""
+    fake_canvas["image_data"] = np.zeros(10)
+    app = new_app()
+    app.run()
+    assert not app.exception
+    assert error_texts(app) or any("Draw a digit" in element.value for element in app.info)
+
+
+# Uploaded pictures.
+
+
+def picture_bytes(size, mode, fmt, invert=False):
+    from PIL import Image, ImageDraw
+
+    background, ink = ("black", "white") if invert else ("white", "black")
+    if mode == "RGB":
+        background, ink = ((20, 40, 160), (250, 240, 60)) if invert else ((245, 240, 225), (30, 30, 120))
+    image = Image.new(mode, size, background)
+    width, height = size
+    ImageDraw.Draw(image).line([(width * 0.5, height * 0.15), (width * 0.5, height * 0.85)], fill=ink, width=max(3, width // 12))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def upload_picture(app, name, data, mime="image/png"):
+    app.radio(key="goodness_source").set_value("Upload").run()
+    app.file_uploader(key="goodness_upload").upload(name, data, mime).run()
+    return app
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("small.png", picture_bytes((28, 28), "L", "PNG")),
+        ("wide-colour.jpg", picture_bytes((1600, 900), "RGB", "JPEG")),
+        ("inverted-colour.jpg", picture_bytes((300, 500), "RGB", "JPEG", invert=True)),
+        ("inverted-grey.png", picture_bytes((64, 64), "L", "PNG", invert=True)),
+    ],
+)
+def test_uploaded_pictures_of_any_size_and_colour_are_classified(app, name, data):
+    upload_picture(app, name, data, "image/jpeg" if name.endswith("jpg") else "image/png")
+    assert not app.exception
+    assert not app.error, error_texts(app)
+    assert has_chart(app, "goodness_chart")
+
+
+@pytest.mark.parametrize(
+    "name, data, words",
+    [
+        ("huge.png", b"\x89PNG\r\n\x1a\n" + bytes(6 * 1024 * 1024), "larger than 5 MB"),
+        ("empty.png", b"", "not a PNG or JPEG"),
+        ("model.jpg", b"PK\x03\x04 a zip file, not a picture", "not a PNG or JPEG"),
+        ("blank.png", picture_bytes((100, 100), "L", "PNG").replace(b"", b"") and None, "No digit found"),
+    ],
+    ids=["over-5-MB", "empty", "not-an-image", "blank"],
+)
+def test_bad_uploads_get_a_clear_message(app, name, data, words):
+    if data is None:  # A picture with no ink at all.
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("L", (100, 100), "white").save(buffer, format="PNG")
+        data = buffer.getvalue()
+    upload_picture(app, name, data)
+    assert not app.exception
+    messages = error_texts(app)
+    assert any(name in message and words in message for message in messages), messages
+    assert not has_chart(app, "goodness_chart")
+
+
+# Model files uploaded on the Train page.
+
+
+def model_file(**replace):
+    """An ffviz model file, with some of its arrays replaced."""
+    from ffviz.config import FFConfig
+    from ffviz.model import FFNetwork
+
+    data = FFNetwork(FFConfig(layer_sizes=(16, 8))).to_bytes()
+    with np.load(io.BytesIO(data)) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    arrays.update(replace)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def other_architecture():
+    from ffviz.config import FFConfig
+
+    return model_file(config=np.array(FFConfig(layer_sizes=(32,)).to_json()))
+
+
+def nan_weights():
+    return model_file(weight_0=np.full((794, 16), np.nan, np.float32))
+
+
+def huge_layers():
+    config = json.loads(__import__("ffviz.config", fromlist=["FFConfig"]).FFConfig().to_json())
+    config["layer_sizes"] = [100000]
+    return model_file(config=np.array(json.dumps(config)))
+
+
+def dataset_file():
+    return SAMPLE.read_bytes()
+
+
+BAD_MODELS = {
+    "empty": lambda: b"",
+    "text": lambda: b"just some text",
+    "truncated": lambda: model_file()[:300],
+    "other-architecture": other_architecture,
+    "nan-weights": nan_weights,
+    "layer-100000": huge_layers,
+    "a-dataset": dataset_file,
+    "no-marker": lambda: model_file(format=np.array("something else")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_MODELS))
+def test_bad_model_file_keeps_the_current_model(app, kind):
+    """Test that every kind of bad model file gives an error and the current model stays in use."""
+    app.switch_page(TRAIN_PAGE).run()
+    before = app.session_state["model"]["id"]
+    app.file_uploader(key="train_upload").upload(f"{kind}.npz", BAD_MODELS[kind](), "application/octet-stream").run()
+    assert not app.exception
+    assert any("current model is kept" in message for message in error_texts(app)), error_texts(app)
+    assert app.session_state["model"]["id"] == before
+    app.switch_page("app_pages/goodness.py").run()  # Every page still works with the kept model.
+    assert not app.exception
+
+
+# Broken data sources: the app starts on the shipped sample and says why.
+
+
+def npz_bytes(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def good_arrays():
+    with np.load(SAMPLE) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def broken_data(kind, folder):
+    path = folder / f"{kind}.npz"
+    arrays = good_arrays()
+    if kind == "missing":
+        return path, "file not found"
+    if kind == "truncated":
+        path.write_bytes(SAMPLE.read_bytes()[:2000])
+        return path, "truncated or corrupt"
+    if kind == "wrong-shapes":
+        arrays["x_train"] = arrays["x_train"].reshape(len(arrays["x_train"]), -1)[:, :100]
+    elif kind == "labels-out-of-range":
+        arrays["y_train"] = arrays["y_train"].astype(np.int64) + 10
+    elif kind == "not-npz":
+        path.write_bytes(b"this is not a dataset")
+        return path, "not a readable .npz"
+    path.write_bytes(npz_bytes(**arrays))
+    return path, {"wrong-shapes": "x_train", "labels-out-of-range": "y_train"}[kind]
+
+
+@pytest.mark.parametrize("kind", ["missing", "truncated", "not-npz", "wrong-shapes", "labels-out-of-range"])
+def test_broken_data_source_falls_back_to_the_sample_with_a_warning(monkeypatch, tmp_path, kind):
+    path, words = broken_data(kind, tmp_path)
+    monkeypatch.setenv("FFVIZ_DATA", str(path))
+    app = new_app()
+    app.run()
+    assert not app.exception
+    assert not app.error, error_texts(app)
+    warnings = [element.value for element in app.sidebar.warning]
+    assert any(str(path.name) in warning and words in warning for warning in warnings), warnings
+    assert "sample" in " ".join(element.value for element in app.sidebar.caption).lower()
+    app.switch_page("app_pages/data.py").run()
+    assert not app.exception
+
+
+# Settings out of range arriving through session state.
+
+
+@pytest.mark.parametrize(
+    "layers, words",
+    [("0,100000", "0"), ("64,100000", "100000"), ("-5", "-5"), ("1e9", "1e9"), ("64;64", "64;64"), ("", "at least one")],
+)
+def test_bad_layer_sizes_are_refused_on_start(app, layers, words):
+    app.switch_page(TRAIN_PAGE).run()
+    app.text_input(key="train_layers").set_value(layers).run()
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    messages = error_texts(app)
+    assert any(words in message for message in messages), messages
+    assert app.session_state["training_run"] is None
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("train_threshold", 0.0),
+        ("train_threshold", -1.0),
+        ("train_threshold", float("nan")),
+        ("train_lr", 0.0),
+        ("train_lr", -0.01),
+        ("train_lr", 7.0),
+        ("train_batch", 0),
+        ("train_epochs", 0),
+        ("train_speed", -1.0),
+    ],
+)
+def test_out_of_range_settings_in_session_state_are_refused(key, value):
+    """Test that a value no widget can hold (from an old session, or an edited URL) is replaced with a message."""
+    app = new_app()
+    app.session_state[key] = value
+    app.switch_page(TRAIN_PAGE).run()
+    try:
+        assert not app.exception, [element.value for element in app.exception]
+        warnings = [element.value for element in app.warning]
+        assert any(key in warning and "out of range" in warning for warning in warnings), warnings
+        assert setting_is_valid(key, app.session_state[key])
+        app.button(key="train_step").click().run()
+        assert not app.exception, [element.value for element in app.exception]
+        assert not app.error, error_texts(app)
+        assert app.session_state["training_run"] is not None
+    finally:
+        stop_training(app)
+
+
+def test_every_default_setting_is_valid():
+    from ui.state import widget_defaults
+
+    assert all(setting_is_valid(key, value) for key, value in widget_defaults().items())
