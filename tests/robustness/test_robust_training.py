@@ -1,0 +1,114 @@
+"""Faults while training on the Train page: a diverging loss, Stop mid-step, Start twice, a closed tab.
+
+tests/unit/test_runner.py and test_train.py check the runner and trainer alone; these tests
+go through the page's buttons (AppTest), as a speaker would on stage.
+"""
+
+import threading
+import time
+
+import numpy as np
+
+from robust_helpers import new_app, stop_training
+from ui.state import session_keep_alive
+
+TRAIN_PAGE = "app_pages/train.py"
+WAIT_SECONDS = 90  # The first step traces the training graph: seconds on two busy cores.
+
+
+def training_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "ffviz-training" and thread.is_alive()]
+
+
+def wait_until(condition, seconds=WAIT_SECONDS, app=None):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if app is not None:
+            app.run()
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def open_train_page(app, layers="16", epochs=50):
+    app.switch_page(TRAIN_PAGE).run()
+    app.text_input(key="train_layers").set_value(layers)
+    app.number_input(key="train_epochs").set_value(epochs)
+    app.run()
+    return app
+
+
+def one_step(app):
+    app.button(key="train_step").click().run()
+    run = app.session_state["training_run"]
+    assert wait_until(lambda: run.trainer.step >= 1 and run.snapshot()["history"])
+    return run
+
+
+def test_a_huge_learning_rate_fails_with_a_reason_and_keeps_finite_weights(app):
+    """Test that a real NaN loss (no mock) stops the run, says why, keeps finite weights, and Reset works."""
+    open_train_page(app)
+    run = one_step(app)
+    good = [weight.copy() for weight in run.network.get_weights()]
+    # No widget allows this: it stands for any setting that makes the loss blow up.
+    run.trainer.base_learning_rate = 1e30
+    app.button(key="train_start").click().run()
+    assert wait_until(lambda: run.snapshot()["state"] == "failed", app=app), run.snapshot()["state"]
+    app.run()
+    assert not app.exception
+    errors = [element.value for element in app.error]
+    assert any("loss became" in error and "last weights with a finite loss were kept" in error for error in errors), errors
+    weights = run.network.get_weights()
+    assert all(np.isfinite(weight).all() for weight in weights)
+    assert [weight.shape for weight in weights] == [weight.shape for weight in good]
+    assert not run.alive
+    assert not training_threads()
+    app.button(key="train_reset").click().run()
+    assert not app.exception
+    assert app.session_state["training_run"] is None
+    assert not app.error
+
+
+def test_stop_while_a_step_runs_ends_the_thread(app):
+    """Test that Stop during training ends the thread after the step in progress, with the steps kept."""
+    open_train_page(app, layers="64,64,64")
+    app.button(key="train_start").click().run()
+    run = app.session_state["training_run"]
+    assert wait_until(lambda: run.trainer.step >= 3)
+    app.button(key="train_stop").click().run()
+    assert wait_until(lambda: not run.alive, seconds=10)
+    app.run()
+    assert not app.exception
+    assert run.snapshot()["state"] == "stopped"
+    assert run.snapshot()["step"] >= 3
+    assert not training_threads()
+    app.button(key="train_start").click().run()  # Start goes on from where it stopped.
+    assert wait_until(lambda: run.alive and run.trainer.step > 3 or run.state == "finished")
+    stop_training(app)
+
+
+def test_start_twice_quickly_makes_one_thread(app):
+    """Test that two Start presses before the page redraws (a double click) start one run, one thread."""
+    open_train_page(app, layers="32")
+    start = app.button(key="train_start")  # Taken from the page as drawn before the first click.
+    start.click()
+    app.run()
+    first = app.session_state["training_run"]
+    assert first is not None and first.alive
+    start.click()  # The second click of a double click, from the same (not yet redrawn) page.
+    app.run()
+    assert not app.exception
+    assert app.session_state["training_run"] is first
+    assert len(training_threads()) == 1
+    stop_training(app)
+    assert not training_threads()
+
+
+def test_keep_alive_under_apptest_is_none():
+    """Test that outside a Streamlit server (AppTest, scripts) runs get no keep-alive: tests stop them.
+
+    The closed-tab case is in tests/unit/test_runner.py (the runner side) and in
+    tests/e2e/test_robust_closed_tab.py (a real browser closing its page).
+    """
+    assert session_keep_alive() is None
