@@ -89,6 +89,12 @@ def live_panel():
         if history:
             figure = charts.goodness_history_figure(history, snapshot["events"], num_layers, style)
             state.show_chart(figure, key="train_goodness_plot")
+    if snapshot and snapshot["goodness_samples"]:
+        # The slider's value, not the run's: a moved threshold moves the line at once.
+        threshold = st.session_state["train_threshold"]
+        with st.container(key="train_histograms"):
+            figure = charts.goodness_histogram_figure(snapshot["goodness_samples"], threshold, style)
+            state.show_chart(figure, key="train_histogram_plot")
     if snapshot and snapshot["test_accuracy"]:
         state.show_chart(charts.accuracy_figure(snapshot["test_accuracy"], style), key="train_accuracy_plot")
     if live and not training.needs_refresh(run):

@@ -415,6 +415,44 @@ def accuracy_figure(test_accuracy, style):
     return _apply_style(figure, style.scaled(0.7), "Test accuracy after each epoch", legend=False)
 
 
+POSITIVE_COLOR = "#009E73"  # Green for real digits with their own label.
+NEGATIVE_COLOR = "#D55E00"  # Vermillion for the same digits with a wrong label.
+
+
+def goodness_histogram_figure(samples, threshold, style):
+    """Per layer, overlaid histograms of positive and negative goodness with the threshold.
+
+    Args:
+        samples: `TrainingRun.snapshot()["goodness_samples"]`: {"step", "positive",
+            "negative"}, each a list (per layer) of goodness values of the probe images.
+        threshold: the threshold now in use, drawn as a vertical line in every panel.
+    """
+    num_layers = len(samples["positive"])
+    figure = make_subplots(
+        rows=1, cols=num_layers, subplot_titles=[f"Layer {layer + 1}" for layer in range(num_layers)],
+        horizontal_spacing=0.06,
+    )  # fmt: skip
+    for layer in range(num_layers):
+        for kind, color in (("positive", POSITIVE_COLOR), ("negative", NEGATIVE_COLOR)):
+            values = np.asarray(samples[kind][layer], dtype=np.float32)
+            figure.add_trace(
+                go.Histogram(
+                    x=values, name=kind, legendgroup=kind, showlegend=layer == 0, marker={"color": color},
+                    opacity=0.6, nbinsx=40, hovertemplate="goodness %{x}<br>%{y} images<extra>" + kind + "</extra>",
+                ),  # fmt: skip
+                row=1,
+                col=layer + 1,
+            )
+        figure.add_vline(
+            x=float(threshold), line={"color": THRESHOLD_COLOR, "width": 3, "dash": "dash"}, row=1, col=layer + 1
+        )
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(title_text="goodness")
+    figure.update_yaxes(title_text="images", col=1)
+    title = f"Goodness of positive vs negative data at step {samples['step']} (threshold {float(threshold):g})"
+    return _apply_style(figure, style.scaled(0.8), title)
+
+
 # Goodness of the ten labels.
 
 

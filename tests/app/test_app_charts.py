@@ -162,3 +162,17 @@ def test_confusion_figure_writes_the_counts():
 def test_talk_style_is_larger():
     assert charts.TALK_STYLE.font_size > charts.NORMAL_STYLE.font_size >= 16
     assert charts.TALK_STYLE.height > charts.NORMAL_STYLE.height
+
+
+def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in_each_layer():
+    samples = {"step": 7, "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]], "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]}
+    figure = charts.goodness_histogram_figure(samples, 1.5, STYLE)
+    assert [trace.type for trace in figure.data] == ["histogram"] * 4
+    assert [trace.name for trace in figure.data] == ["positive", "negative"] * 2
+    assert figure.data[0].marker.color != figure.data[1].marker.color
+    assert [trace.xaxis for trace in figure.data] == ["x", "x", "x2", "x2"]
+    assert figure.layout.barmode == "overlay"
+    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert [(shape.x0, shape.x1, shape.xref) for shape in lines] == [(1.5, 1.5, "x"), (1.5, 1.5, "x2")]
+    np.testing.assert_allclose(figure.data[2].x, [5.0, 6.0, 7.0])
+    assert "step 7" in figure.layout.title.text

@@ -157,3 +157,26 @@ def test_a_diverged_run_shows_its_message_and_offers_reset(app):
     assert not app.button(key="train_reset").disabled
     app.button(key="train_reset").click().run()
     assert app.session_state["training_run"] is None
+
+
+def histogram_spec(app):
+    try:
+        figure = plotly_spec(app, "train_histograms")
+    except (KeyError, AssertionError):
+        return []
+    return figure
+
+
+def test_goodness_histograms_appear_with_two_traces_per_layer_and_follow_the_threshold(app):
+    """Test that after Start each layer gets a positive and a negative histogram and the threshold line moves."""
+    open_train_page(app)
+    app.button(key="train_start").click().run()
+    assert rerun_until(app, lambda app: bool(histogram_spec(app)))
+    figure = histogram_spec(app)
+    assert [trace["type"] for trace in figure["data"]] == ["histogram"] * 4
+    assert [trace["name"] for trace in figure["data"]] == ["positive", "negative"] * 2
+    app.button(key="train_pause").click().run()
+    app.slider(key="train_threshold").set_value(4.0).run()
+    assert not app.exception
+    lines = [shape for shape in histogram_spec(app)["layout"]["shapes"] if shape["type"] == "line"]
+    assert len(lines) == 2 and all(shape["x0"] == 4.0 for shape in lines)
