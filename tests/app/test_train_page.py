@@ -180,3 +180,20 @@ def test_goodness_histograms_appear_with_two_traces_per_layer_and_follow_the_thr
     assert not app.exception
     lines = [shape for shape in histogram_spec(app)["layout"]["shapes"] if shape["type"] == "line"]
     assert len(lines) == 2 and all(shape["x0"] == 4.0 for shape in lines)
+
+
+def test_each_one_step_press_advances_exactly_one_step_and_speed_sets_the_delay(app):
+    """Test that One step adds exactly one step per press (the thread then waits) and the speed slider reaches the run."""
+    open_train_page(app, layers="32")
+    app.button(key="train_step").click().run()
+    run = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: run.trainer.step >= 1 and run.history)
+    time.sleep(1.0)  # Room for a wrong second step to happen before the count is checked.
+    assert run.trainer.step == 1 and run.state == "paused"
+    app.button(key="train_step").click().run()
+    assert rerun_until(app, lambda app: run.trainer.step >= 2)
+    time.sleep(1.0)
+    assert run.trainer.step == 2
+    assert "Step 2" in " ".join(texts(app.get_by_key("train_status")))
+    app.select_slider(key="train_speed").set_value(0.25).run()
+    assert run.delay == 0.25 and not app.exception
