@@ -23,6 +23,7 @@ pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/grid_view:", url_path="data"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("app_pages/inside.py", title="Inside", icon=":material/biotech:", url_path="inside"),
+    st.Page("app_pages/compare.py", title="FF vs backprop", icon=":material/compare_arrows:", url_path="compare"),
 ]
 page = st.navigation(pages)
 with st.sidebar:

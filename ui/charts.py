@@ -649,3 +649,73 @@ def confusion_figure(confusion, style, label_names=None):
         constrain="domain",
     )  # fmt: skip
     return _apply_style(figure, style.scaled(1.3), "Confusion matrix on the test set", legend=False)
+
+
+# Forward-Forward beside backpropagation.
+
+METHOD_COLORS = {"FF": "#0072B2", "Backprop": "#D55E00"}
+
+
+def accuracy_points(history):
+    """(seconds, accuracy in percent) of every record with a quick or an epoch-end test accuracy."""
+    points = [
+        (record["seconds"], 100.0 * record.get("test_accuracy", record.get("quick_accuracy")))
+        for record in history
+        if record.get("test_accuracy", record.get("quick_accuracy")) is not None
+    ]
+    return [seconds for seconds, _ in points], [percent for _, percent in points]
+
+
+def compare_accuracy_figure(histories, style):
+    """Test accuracy against training seconds, one line per method.
+
+    Args:
+        histories: {"FF": records, "Backprop": records}, each a `TrainingRun` history.
+    """
+    traces = []
+    for method, history in histories.items():
+        seconds, percent = accuracy_points(history)
+        traces.append(
+            {
+                "type": "scatter", "x": seconds, "y": percent, "mode": "lines+markers", "name": method,
+                "line": {"color": METHOD_COLORS.get(method), "width": 3},
+                "hovertemplate": "%{x:.1f} s<br>test accuracy %{y:.1f}%<extra>" + method + "</extra>",
+            }
+        )  # fmt: skip
+    layout = _layout(
+        style, "Test accuracy vs training time", xaxis={"title_text": "training seconds", "rangemode": "tozero"},
+        yaxis={"title_text": "test accuracy (%)", "range": [0, 100]}, legend_below=True,
+    )  # fmt: skip
+    return go.Figure(data=traces, layout=layout)
+
+
+def compare_loss_figure(histories, style):
+    """Loss against training seconds: each FF layer's own loss, and backprop's cross-entropy.
+
+    The two losses measure different things (FF: softplus of goodness around the threshold,
+    per layer; backprop: cross-entropy of the labels), so their names say which is which.
+    """
+    traces = []
+    for method, history in histories.items():
+        records = thin_history(history)
+        seconds = np.fromiter((record["seconds"] for record in records), dtype=np.float64, count=len(records))
+        if not records:
+            continue  # Still tracing its first step.
+        losses = np.array([record["loss"] for record in records], dtype=np.float32).reshape(len(records), -1)
+        for layer in range(losses.shape[1]):
+            if method == "FF":
+                name, color = f"FF layer {layer + 1} (FF loss)", layer_color(layer)
+            else:
+                name, color = "Backprop (cross-entropy)", METHOD_COLORS["Backprop"]
+            traces.append(
+                {
+                    "type": "scatter", "x": seconds, "y": losses[:, layer], "mode": "lines", "name": name,
+                    "line": {"color": color, "width": 2, "dash": "solid" if method == "FF" else "dot"},
+                    "hovertemplate": "%{x:.1f} s<br>loss %{y:.4f}<extra>" + name + "</extra>",
+                }
+            )  # fmt: skip
+    layout = _layout(
+        style, "Loss vs training time", xaxis={"title_text": "training seconds", "rangemode": "tozero"},
+        yaxis={"title_text": "loss", "rangemode": "tozero"}, legend_below=True,
+    )  # fmt: skip
+    return go.Figure(data=traces, layout=layout)

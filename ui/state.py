@@ -31,6 +31,7 @@ STEP_DELAYS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # Seconds to wait after ea
 THRESHOLD_RANGE = (0.05, 10.0)  # The Train page's threshold slider.
 BATCH_RANGE = (1, 10000)
 EPOCHS_RANGE = (1, 100)
+COMPARE_BUDGET_RANGE = (5, 600)  # Seconds that each network of the FF vs backprop page may train.
 UNITS_SHOWN = (16, 36, 64, 100, 144)  # The Inside page's receptive-field counts.
 SETTINGS_NOTICES = "settings_notices"  # Messages about settings that were out of range.
 
@@ -58,6 +59,8 @@ PERSISTENT_WIDGETS = (
     "goodness_layout",
     "inside_units",
     "inside_readout",
+    "compare_layers",
+    "compare_budget",
 )
 
 
@@ -85,6 +88,8 @@ def widget_defaults():
         "goodness_layout": "Stacked",
         "inside_units": 64,
         "inside_readout": config.readout,
+        "compare_layers": ",".join(str(units) for units in config.layer_sizes),
+        "compare_budget": 60,
     }
 
 
@@ -113,7 +118,12 @@ def setting_is_valid(key, value):
         "inside_readout": ("softmax", "goodness"),
         "talk_mode": (False, True),
     }
-    ranges = {"train_threshold": THRESHOLD_RANGE, "train_batch": BATCH_RANGE, "train_epochs": EPOCHS_RANGE}
+    ranges = {
+        "train_threshold": THRESHOLD_RANGE,
+        "train_batch": BATCH_RANGE,
+        "train_epochs": EPOCHS_RANGE,
+        "compare_budget": COMPARE_BUDGET_RANGE,
+    }
     if key in options:
         return any(type(value) is type(option) and value == option for option in options[key]) or (
             isinstance(value, float) and any(value == option for option in options[key] if isinstance(option, float))
@@ -124,7 +134,7 @@ def setting_is_valid(key, value):
         return number and not isinstance(value, bool) and ranges[key][0] <= value <= ranges[key][1]
     if key in ("data_seed", "data_sample", "goodness_index"):
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-    if key == "train_layers":
+    if key in ("train_layers", "compare_layers"):
         return isinstance(value, str)  # Its content is checked on Start, with a message there.
     return True
 

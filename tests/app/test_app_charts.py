@@ -176,3 +176,28 @@ def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in
     assert [(shape.x0, shape.x1, shape.xref) for shape in lines] == [(1.5, 1.5, "x"), (1.5, 1.5, "x2")]
     np.testing.assert_allclose(figure.data[2].x, [5.0, 6.0, 7.0])
     assert "step 7" in figure.layout.title.text
+
+
+def test_compare_figures_put_both_methods_against_seconds():
+    ff = [
+        {"step": 1, "seconds": 0.5, "loss": [0.7, 0.6]},
+        {"step": 2, "seconds": 1.0, "loss": [0.6, 0.5], "quick_accuracy": 0.4},
+        {"step": 3, "seconds": 1.5, "loss": [0.5, 0.4], "test_accuracy": 0.6},
+    ]
+    backprop = [{"step": 1, "seconds": 0.2, "loss": [2.3]}, {"step": 2, "seconds": 0.4, "loss": [1.9], "quick_accuracy": 0.5}]
+    histories = {"FF": ff, "Backprop": backprop}
+    accuracy = charts.compare_accuracy_figure(histories, STYLE)
+    assert [trace.name for trace in accuracy.data] == ["FF", "Backprop"]
+    np.testing.assert_allclose(accuracy.data[0].x, [1.0, 1.5])
+    np.testing.assert_allclose(accuracy.data[0].y, [40.0, 60.0])
+    np.testing.assert_allclose(accuracy.data[1].y, [50.0])
+    loss = charts.compare_loss_figure(histories, STYLE)
+    assert [trace.name for trace in loss.data] == ["FF layer 1 (FF loss)", "FF layer 2 (FF loss)", "Backprop (cross-entropy)"]
+    np.testing.assert_allclose(loss.data[2].x, [0.2, 0.4])
+    np.testing.assert_allclose(loss.data[1].y, [0.6, 0.5, 0.4])
+
+
+def test_compare_figures_accept_runs_that_have_no_steps_yet():
+    histories = {"FF": [], "Backprop": []}
+    assert len(charts.compare_loss_figure(histories, STYLE).data) == 0
+    assert [len(trace.x) for trace in charts.compare_accuracy_figure(histories, STYLE).data] == [0, 0]

@@ -5,7 +5,7 @@ import pytest
 
 from page_helpers import plotly_array, plotly_spec, texts
 
-PAGES = ["app_pages/goodness.py", "app_pages/data.py", "app_pages/train.py", "app_pages/inside.py"]
+PAGES = ["app_pages/goodness.py", "app_pages/data.py", "app_pages/train.py", "app_pages/inside.py", "app_pages/compare.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
