@@ -18,10 +18,16 @@ from ffviz.system import device_description, versions
 from ffviz.train import Trainer, TrainingDiverged
 
 PRESETS = {
-    # The default: the keras.io example's 784-500-500, trained with mini-batches.
+    # The default: the keras.io example's 784-500-500 with Hinton's recipe (hard negatives, inputs
+    # of mean square 1, softmax read-out, lr constant then linear to 0), a sharper loss and
+    # 1-pixel jitter: 98.8% MNIST test accuracy in 10 epochs, under a minute on 2 CPU cores.
     "default": FFConfig(),
-    # Hinton's paper network: four hidden layers of 2000 units.
+    # Hinton's paper network, four hidden layers of 2000 units for 60 epochs, with the default
+    # recipe. About 7.6 TFLOP per epoch: hours on a 2-core CPU, minutes on a GPU.
     "paper": FFConfig(layer_sizes=(2000, 2000, 2000, 2000), epochs=60),
+    # The most accurate preset measured on the 2-core CPU: 3 x 1000 (as in loeweX/Forward-Forward
+    # and Hinton's Matlab code) for 20 epochs, 98.9% in about 9 minutes.
+    "wide": FFConfig(layer_sizes=(1000, 1000, 1000), epochs=20),
     # A few seconds on a CPU: for tests and live demos.
     "tiny": FFConfig(layer_sizes=(200, 200), epochs=2),
 }
@@ -50,8 +56,11 @@ def build_parser():
     train.add_argument("--epochs", type=int)
     train.add_argument("--negatives", choices=["random", "hard"])
     train.add_argument("--readout", choices=["goodness", "softmax"])
+    train.add_argument("--input-length", choices=["unit", "sqrt_dim"], help="L2 length of each layer's input")
+    train.add_argument("--jitter", type=int, help="shift training images by up to this many pixels")
     train.add_argument("--no-lr-decay", action="store_true", help="keep the learning rate constant")
     train.add_argument("--seed", type=int)
+    train.add_argument("--no-xla", action="store_true", help="compile the training steps without XLA")
     train.add_argument("--out", default="model.npz", help="model file to write (default: model.npz)")
     add_data_options(train)
 
@@ -72,7 +81,18 @@ def add_data_options(parser):
 
 def config_from_args(args):
     """The preset, with every option given on the command line written over it."""
-    fields = ["threshold", "sharpness", "learning_rate", "batch_size", "epochs", "negatives", "readout", "seed"]
+    fields = [
+        "threshold",
+        "sharpness",
+        "learning_rate",
+        "batch_size",
+        "epochs",
+        "negatives",
+        "readout",
+        "input_length",
+        "jitter",
+        "seed",
+    ]
     changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
     if args.layers is not None:
         changes["layer_sizes"] = args.layers
@@ -95,7 +115,10 @@ def run_train(args):
         print(f"note: {notice}")
     print(f"device: {device_description()}; config: {config.to_json()}")
     network = FFNetwork(config)
-    trainer = Trainer(network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    jit_compile = False if args.no_xla else None  # None: XLA wherever it is faster.
+    trainer = Trainer(
+        network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, jit_compile=jit_compile
+    )
     started = time.perf_counter()
     try:
         for record in trainer.run():
@@ -112,13 +135,17 @@ def run_train(args):
     network.metadata = {
         "dataset": dataset.name,
         "data_source": dataset.source,
-        "train_seconds": round(seconds, 1),
+        "train_seconds": round(seconds, 1),  # Wall time, with the test at each epoch's end.
+        "step_seconds": round(trainer.seconds, 1),  # Time inside the training steps only.
         "test_accuracy": results,
         "command": "python -m ffviz " + " ".join(sys.argv[1:]),
         "device": device_description(),
     }
     network.save(args.out)
-    print(f"trained in {seconds:.1f} s; test accuracy: goodness {results['goodness']:.4f}, softmax {results['softmax']:.4f}")
+    print(
+        f"trained in {seconds:.1f} s ({trainer.seconds:.1f} s in training steps); test accuracy: "
+        f"goodness {results['goodness']:.4f}, softmax {results['softmax']:.4f}"
+    )
     print(f"saved {args.out}")
     return 0
 
