@@ -1,0 +1,1 @@
+"""Benchmarks of ffviz: speed and accuracy of Forward-Forward training (see benchmarks/README.md)."""
