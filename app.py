@@ -10,7 +10,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # Keras reads it once, at 
 
 import streamlit as st  # noqa: E402
 
-from ui import state  # noqa: E402
+from ui import links, state  # noqa: E402
 
 st.set_page_config(page_title="ffviz: Forward-Forward explorer", page_icon=":material/neurology:", layout="wide")
 state.init_session()
@@ -26,6 +26,11 @@ pages = [
     st.Page("app_pages/compare.py", title="FF vs backprop", icon=":material/compare_arrows:", url_path="compare"),
 ]
 page = st.navigation(pages)
+linked_page = links.read_once(pages)
+if linked_page is not None and linked_page is not page:
+    st.switch_page(linked_page)
+links.write(page.url_path)
+links.show_notices()
 with st.sidebar:
     # The talk-mode switch comes first, so it is at the top even though the rest of the
     # sidebar is drawn after the page.
