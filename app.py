@@ -35,5 +35,8 @@ with st.sidebar:
     # The talk-mode switch comes first, so it is at the top even though the rest of the
     # sidebar is drawn after the page.
     st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
+    st.selectbox(
+        "Dataset", state.DATASETS, key="dataset_name", format_func=state.DISPLAY_NAMES.get, on_change=state.dataset_changed
+    )
 page.run()
 state.render_sidebar()

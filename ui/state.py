@@ -17,7 +17,7 @@ from streamlit import runtime  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
 from ffviz.config import FFConfig  # noqa: E402
-from ffviz.data import load_dataset  # noqa: E402
+from ffviz.data import DATASETS, DISPLAY_NAMES, load_dataset  # noqa: E402
 from ui import charts  # noqa: E402
 
 # `ffviz.model` and `ffviz.system` import TensorFlow, which takes seconds on a busy CPU. They
@@ -25,7 +25,7 @@ from ui import charts  # noqa: E402
 # before TensorFlow has loaded.
 
 PRETRAINED_PATH = pathlib.Path(__file__).resolve().parent.parent / "assets" / "pretrained_mnist.npz"
-DATASET_NAME = "mnist"  # The pretrained model and every explanation are about MNIST digits.
+DATASET_NAME = "mnist"  # The default dataset: the pretrained model and the explanations are about MNIST.
 LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
 STEP_DELAYS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # Seconds to wait after each training step.
 THRESHOLD_RANGE = (0.05, 10.0)  # The Train page's threshold slider.
@@ -45,6 +45,7 @@ RUN = "training_run"  # ffviz.runner.TrainingRun or None.
 # `app.py`) keeps it. Buttons and file widgets cannot be written, so they are not listed.
 PERSISTENT_WIDGETS = (
     "talk_mode",
+    "dataset_name",
     "data_seed",
     "data_sample",
     "train_threshold",
@@ -74,6 +75,7 @@ def widget_defaults():
     config = FFConfig()
     return {
         "talk_mode": False,
+        "dataset_name": DATASET_NAME,
         "data_seed": 0,
         "data_sample": 0,
         "train_threshold": float(config.threshold),
@@ -117,6 +119,7 @@ def setting_is_valid(key, value):
         "inside_units": UNITS_SHOWN,
         "inside_readout": ("softmax", "goodness"),
         "talk_mode": (False, True),
+        "dataset_name": DATASETS,
     }
     ranges = {
         "train_threshold": THRESHOLD_RANGE,
@@ -189,10 +192,30 @@ def _close_matplotlib_figures():
 # Shared, cached resources.
 
 
-@st.cache_resource(show_spinner="Loading the digits…")
+@st.cache_resource(show_spinner="Loading the images…")
+def load_named_data(name):
+    """Dataset `name` from the first source that works (see `ffviz.data.load_dataset`)."""
+    return load_dataset(name, strict=False)
+
+
+def selected_dataset():
+    """The name of the dataset chosen in the sidebar ("mnist" or "fashion_mnist")."""
+    return st.session_state.get("dataset_name", DATASET_NAME)
+
+
 def load_data():
-    """The MNIST dataset from the first source that works (see `ffviz.data.load_dataset`)."""
-    return load_dataset(DATASET_NAME, strict=False)
+    """The dataset chosen in the sidebar; a ValueError when no source works at all."""
+    return load_named_data(selected_dataset())
+
+
+def dataset_changed():
+    """Forget the digit picked on the other dataset, so no page shows a digit among clothes."""
+    st.session_state[DIGIT] = None
+
+
+def model_dataset(model):
+    """The dataset a model record's network was trained on; the shipped model is MNIST."""
+    return model["network"].metadata.get("dataset") or ("mnist" if model["source"] == "pretrained" else None)
 
 
 def dataset():
@@ -298,10 +321,14 @@ def layer_activity(network, image, labels):
     }
 
 
+def test_results(model_id, network, readout):
+    """`FFNetwork.evaluate` on the chosen dataset's test set, cached per model id, read-out and dataset."""
+    return _test_results(model_id, network, readout, selected_dataset())
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def test_results(model_id, _network, readout):
-    """`FFNetwork.evaluate` on the test set, cached per model id and read-out."""
-    data = load_data()
+def _test_results(model_id, _network, readout, dataset_name):
+    data = load_named_data(dataset_name)
     return _network.evaluate(data.x_test, data.y_test, readout=readout)
 
 
@@ -381,6 +408,12 @@ def render_sidebar():
             st.warning(notice)
         model = active_model()
         st.caption(f"**Model:** {model['network']!r}, {model['description']}")
+        trained_on = model_dataset(model)
+        if trained_on is not None and trained_on != data.name:
+            st.warning(
+                f"This model was trained on {DISPLAY_NAMES.get(trained_on, trained_on)}, but the data shown is "
+                f"{DISPLAY_NAMES.get(data.name, data.name)}: its predictions mean little. Train one on the Train page."
+            )
         if model["source"] == "untrained":
             st.info("The pretrained model could not be loaded. Train one on the Train page.")
     if talk_mode():

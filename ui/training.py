@@ -164,7 +164,8 @@ def use_trained_model():
     if accuracy is not None:
         network.metadata["test_accuracy"] = {network.config.readout: accuracy}
     note = f", test {100 * accuracy:.1f}%" if accuracy is not None else ""
-    state.use_network(network, "trained", f"trained in this session ({snapshot['step']} steps{note})")
+    trained_on = state.DISPLAY_NAMES.get(network.metadata.get("dataset"), "this session's data")
+    state.use_network(network, "trained", f"trained on {trained_on} in this session ({snapshot['step']} steps{note})")
     st.session_state[NOTE] = "The other pages now use the network trained here."
 
 

@@ -11,6 +11,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "assets" / "mnist_sample.npz"
+FASHION_SAMPLE = REPO / "assets" / "fashion_mnist_sample.npz"
 # The first run imports TensorFlow and traces the inference graph: allow for two busy cores.
 RUN_TIMEOUT = 120
 
@@ -19,6 +20,7 @@ RUN_TIMEOUT = 120
 def sample_data(monkeypatch):
     """Point the app at the shipped sample (it is cached for the whole test process)."""
     monkeypatch.setenv("FFVIZ_DATA", str(SAMPLE))
+    monkeypatch.setenv("FFVIZ_FASHION_DATA", str(FASHION_SAMPLE))
     monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "tensorflow"))
 
 
