@@ -105,12 +105,17 @@ live_panel()
 
 st.divider()
 st.subheader("Model")
-use, back, download, upload = st.columns([1, 1.5, 1, 2])
+use, back, download, history, upload = st.columns([1, 1.5, 1, 1, 2])
 use.button("Use this model", key="train_use_model", on_click=training.use_trained_model, disabled=run is None)
 back.button("Back to the pretrained model", key="train_use_pretrained", on_click=training.use_pretrained_model)
 model_bytes, file_name = training.download()
 download.download_button(
     "Download model", data=model_bytes, file_name=file_name, mime="application/octet-stream",
     key="train_download", on_click="ignore",
+)  # fmt: skip
+history_csv = training.history_download()
+history.download_button(
+    "Loss history (CSV)", data=history_csv or "", file_name="ffviz_history.csv", mime="text/csv",
+    key="train_download_csv", on_click="ignore", disabled=history_csv is None,
 )  # fmt: skip
 upload.file_uploader("Upload a model file (.npz)", type=["npz"], key="train_upload", on_change=training.upload_changed)

@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
 from ffviz.config import FFConfig  # noqa: E402
 from ffviz.data import DATASETS, DISPLAY_NAMES, load_dataset  # noqa: E402
-from ui import charts  # noqa: E402
+from ui import charts, export  # noqa: E402
 
 # `ffviz.model` and `ffviz.system` import TensorFlow, which takes seconds on a busy CPU. They
 # are imported where a network is first needed, so the first page (an empty canvas) shows
@@ -380,7 +380,7 @@ def explain(text):
 
 
 def show_chart(figure, key=None):
-    st.plotly_chart(figure, key=key, width="stretch", config={"displaylogo": False})
+    st.plotly_chart(figure, key=key, width="stretch", config=export.chart_config(key))
 
 
 # Talk mode: larger text in the main area (the charts grow through `chart_style()`).

@@ -11,7 +11,7 @@ import streamlit as st
 from ffviz.config import FFConfig
 from ffviz.model import FFNetwork, load_network
 from ffviz.runner import RUNNING, TrainingRun
-from ui import state
+from ui import export, state
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
@@ -222,3 +222,15 @@ def needs_refresh(run):
 def planned_epochs(run):
     """Epochs the run will train in all (it grows when a finished run is started again)."""
     return run.trainer.total_epochs
+
+
+def history_download():
+    """A callable returning the current run's history as CSV bytes, or None without a run.
+
+    Like `download`, it runs when the button is clicked, so it reads the run, not session state.
+    """
+    run = current_run()
+    if run is None:
+        return None
+    num_layers = run.network.config.num_layers
+    return lambda: export.history_csv(run.snapshot()["history"], num_layers).encode()

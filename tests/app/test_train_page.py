@@ -197,3 +197,21 @@ def test_each_one_step_press_advances_exactly_one_step_and_speed_sets_the_delay(
     assert "Step 2" in " ".join(texts(app.get_by_key("train_status")))
     app.select_slider(key="train_speed").set_value(0.25).run()
     assert run.delay == 0.25 and not app.exception
+
+
+def test_history_csv_button_and_png_export_of_the_charts(app):
+    """Test that after a step the CSV button is enabled and every chart offers a 2x PNG download."""
+    import json
+
+    from ui import export
+
+    open_train_page(app, layers="32")
+    app.button(key="train_step").click().run()
+    run = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: len(loss_traces(app)) == 1)
+    assert not app.get_by_key("train_download_csv").proto.disabled
+    lines = export.history_csv(run.snapshot()["history"], 1).splitlines()
+    assert lines[0].startswith("step,epoch,seconds,loss_layer_0") and len(lines) >= 2
+    charts = [node for node in app.get_by_key("train_loss_chart") if getattr(node, "type", "") == "plotly_chart"]
+    config = json.loads(charts[0].proto.config)
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "ffviz_train_loss_plot", "scale": 2}
