@@ -100,6 +100,7 @@ def app_server(pytestconfig, tmp_path_factory):
             command, cwd=pytestconfig.rootpath, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
     server = AppServer(url, log_path)
+    server.pid = process.pid  # For tests that watch the server's own threads and CPU time.
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while not server_is_healthy(url):

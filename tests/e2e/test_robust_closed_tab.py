@@ -1,0 +1,59 @@
+"""Closing the browser while training: the server's training thread must end, leaving no load behind.
+
+The run's keep-alive asks Streamlit whether the tab's session is still connected; after the
+tab closes it says no and the thread ends within a few seconds. The server is another
+process, so the test watches its CPU time (/proc/PID/stat) and its thread count
+(/proc/PID/status): both fall back once the tab is gone.
+"""
+
+import os
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e import helpers
+from tests.e2e.conftest import VIEWPORT
+
+IDLE_CPU_FRACTION = 0.15  # Of one core: what an idle Streamlit server uses, with room to spare.
+SETTLE_SECONDS = 30  # Keep-alive checks every 2 s; TensorFlow may finish a step first.
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid`, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_fraction(pid, seconds=2.0):
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / seconds
+
+
+def test_closing_the_tab_ends_the_training_thread(browser, app_server):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    helpers.goto(page, app_server, "train")
+    for key, value in (("train_layers", "64,64"), ("train_epochs", "100")):  # Small: a quick first step.
+        field = helpers.by_key(page, key).locator("input")
+        field.fill(value)
+        field.press("Enter")
+        helpers.wait_for_app_run(page)
+    helpers.click_button(page, "train_start")
+    expect(helpers.by_key(page, "train_loss_chart").locator(".scatterlayer .trace").first).to_be_attached()
+    busy = cpu_fraction(app_server.pid)
+    assert busy > IDLE_CPU_FRACTION, f"the server does not seem to train: {busy:.2f} of a core"
+
+    context.close()  # The tab is gone: no more websocket.
+
+    deadline = time.monotonic() + SETTLE_SECONDS
+    fraction = busy
+    while time.monotonic() < deadline:
+        fraction = cpu_fraction(app_server.pid)
+        if fraction < IDLE_CPU_FRACTION:
+            break
+    assert fraction < IDLE_CPU_FRACTION, (
+        f"the server still uses {fraction:.2f} of a core {SETTLE_SECONDS} s after the tab closed "
+        f"(it used {busy:.2f} while training): the training thread did not end"
+    )
