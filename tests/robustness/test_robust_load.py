@@ -18,6 +18,7 @@ TRAIN_PAGE = "app_pages/train.py"
 MEMORY_BUDGET_GIB = 3.0  # Resident memory of the whole process with 8 sessions training.
 RENDER_BUDGET_SECONDS = 1.0  # An idle page's redraw while the others train.
 WAIT_SECONDS = 60
+STEP_DELAY = 0.02  # Seconds after each training step.
 # Pages a visitor opens while others train: the landing page and the Train page before Start.
 IDLE_PAGES = ("app_pages/goodness.py", "app_pages/train.py")
 
@@ -45,6 +46,9 @@ def start_session(layers):
     app.switch_page(TRAIN_PAGE).run()
     app.text_input(key="train_layers").set_value(",".join(["16"] * layers))
     app.number_input(key="train_epochs").set_value(100)  # Longer than the test: it never finishes.
+    # The shortest delay on the speed slider: each run still trains flat out between steps, and
+    # the sessions started after it compile their first step in seconds, not a minute.
+    app.select_slider(key="train_speed").set_value(STEP_DELAY)
     app.run()
     app.button(key="train_start").click().run()
     assert not app.exception, [element.value for element in app.exception]
