@@ -227,13 +227,13 @@ def main(argv=None):
     print(f"device: {device_description()}   load average at start/end: {started_load:.1f}/{ended_load:.1f}")
     print(f"matmul peak: {peak:.1f} GFLOP/s")
     header = (
-        f"{'preset':<8} {'layers':<20} {'epochs':>7} {'s/epoch':>8} {'GFLOP/epoch':>12} {'GFLOP/s':>8} "
+        f"{'preset':<8} {'layers':<24} {'epochs':>7} {'s/epoch':>8} {'GFLOP/epoch':>12} {'GFLOP/s':>8} "
         f"{'% of peak':>9} {'softmax':>8} {'goodness':>9} {'to 97.56%':>11} {'train time':>11} {'full preset':>12}"
     )
     print(header)
     for row in rows:
         print(
-            f"{row['preset']:<8} {row['layers']:<20} {row['epochs']:>7} {row['seconds_per_epoch']:>8.2f} "
+            f"{row['preset']:<8} {row['layers']:<24} {row['epochs']:>7} {row['seconds_per_epoch']:>8.2f} "
             f"{row['gflop_per_epoch']:>12.0f} {row['gflops']:>8.1f} {100 * row['gflops'] / peak:>8.0f}% "
             f"{100 * row['softmax']:>7.2f}% {100 * row['goodness']:>8.2f}% {format_seconds(row['reached']):>11} "
             f"{format_seconds(row['train_seconds']):>11} {format_seconds(row['projected_seconds']):>12}"

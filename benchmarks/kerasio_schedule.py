@@ -49,7 +49,6 @@ class KerasIoSchedule:
         self.x_train = tf.constant(np.asarray(x_train, np.float32))
         self.y_train = tf.constant(np.asarray(y_train).astype(np.int32))
         self.optimizers = [keras.optimizers.Adam(learning_rate=LEARNING_RATE) for _ in self.network.layers]
-        self.epochs = 0  # Completed epochs.
         self.local_steps = 0  # Local steps done, over all layers and epochs.
         self.seconds = 0.0
         tf.random.set_seed(seed)
@@ -59,6 +58,7 @@ class KerasIoSchedule:
             tf.function(self._make_local_step(layer, optimizer), jit_compile=jit_compile)
             for layer, optimizer in zip(self.network.layers, self.optimizers)
         ]
+        self._steps_left = self._schedule()
 
     def __repr__(self):
         return f"KerasIoSchedule({self.network}, epochs={self.epochs}, local_steps={self.local_steps})"
@@ -74,26 +74,33 @@ class KerasIoSchedule:
 
         return local_step
 
-    def train(self, seconds):
-        """Train until `seconds` of training time have passed (checked between local steps)."""
-        started = time.perf_counter()
+    def _schedule(self):
+        """Every local step of the schedule in order, one per `next()`, without end.
 
-        def time_left():
-            return time.perf_counter() - started < seconds
-
-        while time_left():
+        A generator, so `train()` can stop between any two local steps and a later call goes
+        on exactly where the schedule stopped.
+        """
+        while True:
             positive = overlay_labels(self.x_train, self.y_train)
             negative = overlay_labels(self.x_train, tf.random.shuffle(self.y_train))
             for layer, local_step in zip(self.network.layers, self._steps):
                 for _ in range(LOCAL_STEPS):
-                    if not time_left():
-                        break
                     local_step(positive, negative)
                     self.local_steps += 1
+                    yield
                 # The next layer trains on this layer's outputs; no gradient flows back.
                 positive, negative = tf.stop_gradient(layer(positive)), tf.stop_gradient(layer(negative))
-            if self.local_steps % (LOCAL_STEPS * len(self.network.layers)) == 0:
-                self.epochs += 1
+
+    @property
+    def epochs(self):
+        """Completed epochs: each layer has had its 50 local steps that many times."""
+        return self.local_steps // (LOCAL_STEPS * len(self.network.layers))
+
+    def train(self, seconds):
+        """Train until `seconds` of training time have passed (checked between local steps)."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            next(self._steps_left)
         self.seconds += time.perf_counter() - started
         return self
 

@@ -20,13 +20,13 @@ from ffviz.train import Trainer, TrainingDiverged
 PRESETS = {
     # The default: the keras.io example's 784-500-500 with Hinton's recipe (hard negatives, inputs
     # of mean square 1, softmax read-out, lr constant then linear to 0), a sharper loss and
-    # 1-pixel jitter: 98.8% MNIST test accuracy in 10 epochs, under a minute on 2 CPU cores.
+    # 1-pixel jitter: 98.8% MNIST test accuracy in 10 epochs, about 30 s on 2 CPU cores.
     "default": FFConfig(),
     # Hinton's paper network, four hidden layers of 2000 units for 60 epochs, with the default
     # recipe. About 7.6 TFLOP per epoch: hours on a 2-core CPU, minutes on a GPU.
     "paper": FFConfig(layer_sizes=(2000, 2000, 2000, 2000), epochs=60),
     # The most accurate preset measured on the 2-core CPU: 3 x 1000 (as in loeweX/Forward-Forward
-    # and Hinton's Matlab code) for 20 epochs, 98.9% in about 9 minutes.
+    # and Hinton's Matlab code) for 20 epochs, 99.0% in about 6 minutes.
     "wide": FFConfig(layer_sizes=(1000, 1000, 1000), epochs=20),
     # A few seconds on a CPU: for tests and live demos.
     "tiny": FFConfig(layer_sizes=(200, 200), epochs=2),

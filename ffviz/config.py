@@ -25,7 +25,7 @@ class FFConfig:
     """Architecture and training settings of a Forward-Forward run."""
 
     # The defaults are one preset, tuned on full MNIST for a budget of 3 minutes on a 2-core CPU
-    # (benchmarks/RESULTS.md): 98.8% test accuracy after 10 epochs of about 4 s each.
+    # (benchmarks/RESULTS.md): 98.8% test accuracy after 10 epochs of about 3 s each.
     layer_sizes: tuple = (500, 500)  # Units per hidden layer; the keras.io example's 784-500-500.
     input_length: str = "sqrt_dim"  # Each layer's input L2 length: sqrt(width) (Hinton) or 1 ("unit", keras.io).
     threshold: float = 1.0  # Goodness (mean square of the activities) between negative and positive; Hinton's 1.
