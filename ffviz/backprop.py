@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
+from ffviz.train import MiniBatchPlan
 
 BACKPROP_LEARNING_RATE = 0.001  # Adam's usual default, which suits this small MLP.
 
@@ -32,7 +33,7 @@ def build_backprop_model(layer_sizes, learning_rate=BACKPROP_LEARNING_RATE, seed
     return model
 
 
-class BackpropTrainer:
+class BackpropTrainer(MiniBatchPlan):
     """Backpropagation with the step-by-step interface of `ffviz.train.Trainer`.
 
     Records hold "loss" as a one-element list (the cross-entropy), so a chart can put it
@@ -40,47 +41,17 @@ class BackpropTrainer:
     """
 
     def __init__(self, config, x_train, y_train, x_test=None, y_test=None, learning_rate=BACKPROP_LEARNING_RATE):
+        super().__init__(x_train, y_train, x_test, y_test, config.batch_size, config.epochs, config.seed)
         self.config = config
         self.model = build_backprop_model(config.layer_sizes, learning_rate, config.seed)
-        self.x_train = np.asarray(x_train, dtype=np.float32)
-        self.y_train = np.asarray(y_train).astype(np.int32)
-        if len(self.x_train) == 0 or len(self.x_train) != len(self.y_train):
-            raise ValueError(
-                f"Need a non-empty training set with one label per image. "
-                f"Received: {len(self.x_train)} images, {len(self.y_train)} labels."
-            )
-        self.x_test, self.y_test = x_test, y_test
-        self.batch_size = min(config.batch_size, len(self.x_train))
-        self.steps_per_epoch = len(self.x_train) // self.batch_size
-        self.total_epochs = config.epochs
         self.base_learning_rate = float(learning_rate)
-        self.shuffler = np.random.default_rng(config.seed)
-        self.order = self.shuffler.permutation(len(self.x_train))
-        self.step = 0
-        self.seconds = 0.0
-
-    @property
-    def epoch(self):
-        return self.step // self.steps_per_epoch
-
-    @property
-    def total_steps(self):
-        return self.total_epochs * self.steps_per_epoch
-
-    @property
-    def finished(self):
-        return self.step >= self.total_steps
-
-    def extend(self, epochs):
-        self.total_epochs = max(self.total_epochs, self.epoch) + int(epochs)
 
     def set_learning_rate(self, learning_rate):
         self.base_learning_rate = check_learning_rate(learning_rate)
         self.model.optimizer.learning_rate = self.base_learning_rate
 
     def train_step(self):
-        if self.step % self.steps_per_epoch == 0 and self.step > 0:
-            self.order = self.shuffler.permutation(len(self.x_train))
+        self.reshuffle_at_epoch_start()
         position = (self.step % self.steps_per_epoch) * self.batch_size
         indices = self.order[position : position + self.batch_size]
         started = time.perf_counter()

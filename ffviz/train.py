@@ -187,7 +187,56 @@ def learning_rate_factor(step, total_steps, decay):
     return 1.0 if step < half else max(0.0, (total_steps - step) / half)
 
 
-class Trainer:
+class MiniBatchPlan:
+    """The bookkeeping that every trainer shares: data, shuffled mini-batches, steps and epochs.
+
+    `Trainer` (Forward-Forward) and `ffviz.backprop.BackpropTrainer` both build on it, so
+    they count steps and epochs, reshuffle and continue in exactly the same way.
+    """
+
+    def __init__(self, x_train, y_train, x_test, y_test, batch_size, epochs, seed):
+        self.x_train = np.asarray(x_train, dtype=np.float32)
+        self.y_train = np.asarray(y_train).astype(np.int32)
+        if len(self.x_train) == 0 or len(self.x_train) != len(self.y_train):
+            raise ValueError(
+                f"Need a non-empty training set with one label per image. "
+                f"Received: {len(self.x_train)} images, {len(self.y_train)} labels."
+            )
+        self.x_test, self.y_test = x_test, y_test
+        self.batch_size = min(batch_size, len(self.x_train))
+        self.steps_per_epoch = len(self.x_train) // self.batch_size
+        self.total_epochs = epochs
+        self.shuffler = np.random.default_rng(seed)
+        self.step = 0  # Steps done, over all epochs.
+        self.order = self.shuffler.permutation(len(self.x_train))
+        self.seconds = 0.0  # Time spent inside steps, for steps per second.
+
+    @property
+    def epoch(self):
+        """Completed epochs."""
+        return self.step // self.steps_per_epoch
+
+    @property
+    def total_steps(self):
+        return self.total_epochs * self.steps_per_epoch
+
+    @property
+    def finished(self):
+        return self.step >= self.total_steps
+
+    def extend(self, epochs):
+        """Train `epochs` more epochs after the current plan ends (continue training later)."""
+        if epochs < 1:
+            raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs}")
+        self.total_epochs = max(self.total_epochs, self.epoch) + int(epochs)
+
+    def reshuffle_at_epoch_start(self):
+        """A new order of the training images whenever a new epoch begins."""
+        if self.step % self.steps_per_epoch == 0 and self.step > 0:
+            self.order = self.shuffler.permutation(len(self.x_train))
+
+
+class Trainer(MiniBatchPlan):
     """Trains an `FFNetwork` on a dataset, one mini-batch step at a time.
 
     Args:
@@ -204,17 +253,9 @@ class Trainer:
     ):
         self.network = network
         self.config = network.config
-        self.x_train = np.asarray(x_train, dtype=np.float32)
-        self.y_train = np.asarray(y_train).astype(np.int32)
-        if len(self.x_train) == 0 or len(self.x_train) != len(self.y_train):
-            raise ValueError(
-                f"Need a non-empty training set with one label per image. "
-                f"Received: {len(self.x_train)} images, {len(self.y_train)} labels."
-            )
-        self.x_test, self.y_test = x_test, y_test
-        self.batch_size = min(self.config.batch_size, len(self.x_train))
-        self.steps_per_epoch = len(self.x_train) // self.batch_size
-        self.total_epochs = self.config.epochs
+        super().__init__(
+            x_train, y_train, x_test, y_test, self.config.batch_size, self.config.epochs, self.config.seed
+        )
         self.base_learning_rate = self.config.learning_rate
         self.threshold = tf.Variable(float(self.config.threshold), trainable=False, dtype="float32")
         self.optimizers = [make_optimizer(self.base_learning_rate) for _ in network.layers]
@@ -228,10 +269,6 @@ class Trainer:
         self.steps_per_call = steps_per_call
         self.backup = [tf.Variable(variable, trainable=False) for variable in network.variables()]
         self.generator = tf.random.Generator.from_seed(self.config.seed)
-        self.shuffler = np.random.default_rng(self.config.seed)
-        self.step = 0  # Steps done, over all epochs.
-        self.order = self.shuffler.permutation(len(self.x_train))
-        self.seconds = 0.0  # Time spent inside steps, for steps per second.
         if jit_compile is None:
             jit_compile = default_jit_compile()
         self.jit_compile = bool(jit_compile)
@@ -243,19 +280,6 @@ class Trainer:
         ]
         self._compiled_steps = tf.function(self._train_steps, input_signature=signature, jit_compile=self.jit_compile)
 
-    @property
-    def epoch(self):
-        """Completed epochs."""
-        return self.step // self.steps_per_epoch
-
-    @property
-    def total_steps(self):
-        return self.total_epochs * self.steps_per_epoch
-
-    @property
-    def finished(self):
-        return self.step >= self.total_steps
-
     def set_threshold(self, threshold):
         """Change the threshold; it takes effect at the next step."""
         self.threshold.assign(check_threshold(threshold))
@@ -263,12 +287,6 @@ class Trainer:
     def set_learning_rate(self, learning_rate):
         """Change the base learning rate; the schedule scales it from the next step on."""
         self.base_learning_rate = check_learning_rate(learning_rate)
-
-    def extend(self, epochs):
-        """Train `epochs` more epochs after the current plan ends (continue training later)."""
-        if epochs < 1:
-            raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs}")
-        self.total_epochs = max(self.total_epochs, self.epoch) + int(epochs)
 
     def current_learning_rate(self):
         factor = learning_rate_factor(self.step, self.total_steps, self.config.lr_decay)
@@ -362,8 +380,7 @@ class Trainer:
 
     def _train_steps_or_error(self, steps):
         """`train_steps`, returning the records of the applied steps and the error, if any."""
-        if self.step % self.steps_per_epoch == 0 and self.step > 0:
-            self.order = self.shuffler.permutation(len(self.x_train))
+        self.reshuffle_at_epoch_start()
         steps = max(1, min(steps, self.steps_per_epoch - self.step % self.steps_per_epoch))
         images, labels = self._batches(steps)
         factors = [
