@@ -29,10 +29,9 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.kerasio_schedule import KerasIoSchedule
-from ffviz.cli import PRESETS
-from ffviz.config import IMAGE_PIXELS, NUM_CLASSES
+from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, PRESETS
 from ffviz.data import load_dataset
-from ffviz.model import FFNetwork
+from ffviz.network import FFNetwork
 from ffviz.system import device_description
 from ffviz.train import Trainer
 

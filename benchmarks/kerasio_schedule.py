@@ -22,9 +22,10 @@ import numpy as np
 import tensorflow as tf
 
 from ffviz.config import FFConfig
-from ffviz.model import FFNetwork, ff_loss, goodness
+from ffviz.network import FFNetwork
+from ffviz.objective import ff_loss, goodness
 from ffviz.overlay import overlay_labels
-from ffviz.train import default_jit_compile
+from ffviz.train import JIT_COMPILE
 
 LOCAL_STEPS = 50  # Adam steps per layer per epoch (the example's FFDense `num_epochs`).
 LEARNING_RATE = 0.03  # The example's Adam learning rate.
@@ -38,7 +39,7 @@ class KerasIoSchedule:
         layer_sizes: hidden layer sizes, (500, 500) in the example.
         x_train, y_train: the whole training set, one batch.
         seed: seeds the weights and the label shuffles.
-        jit_compile: compile the local steps with XLA; None picks as `ffviz.train` does.
+        jit_compile: compile the local steps with XLA; None means `ffviz.train.JIT_COMPILE` (XLA always).
     """
 
     def __init__(self, layer_sizes, x_train, y_train, seed=0, jit_compile=None):
@@ -53,7 +54,7 @@ class KerasIoSchedule:
         self.seconds = 0.0
         tf.random.set_seed(seed)
         if jit_compile is None:
-            jit_compile = default_jit_compile()
+            jit_compile = JIT_COMPILE
         self._steps = [
             tf.function(self._make_local_step(layer, optimizer), jit_compile=jit_compile)
             for layer, optimizer in zip(self.network.layers, self.optimizers)

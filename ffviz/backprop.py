@@ -4,7 +4,9 @@ Hinton (2022, section 3.3) compares Forward-Forward with backpropagation on the 
 fully connected architecture. `BackpropTrainer` builds that network in Keras (Dense + ReLU
 layers of the same sizes and a softmax head), trains it end to end with Keras's own training
 step (`train_on_batch`) on the same mini-batches, and offers the same step-by-step interface
-as `ffviz.train.Trainer`, so `ffviz.runner.TrainingRun` can drive either one.
+as `ffviz.train.Trainer` (`ffviz.trainer_protocol.SteppingTrainer`), so
+`ffviz.runner.TrainingRun` can drive either one. It has no goodness, so neither a threshold
+nor goodness measurements.
 """
 
 import time
@@ -13,7 +15,7 @@ import keras
 import numpy as np
 
 from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
-from ffviz.train import MiniBatchPlan
+from ffviz.batches import MiniBatchPlan
 
 BACKPROP_LEARNING_RATE = 0.001  # Adam's usual default, which suits this small MLP.
 
@@ -40,6 +42,9 @@ class BackpropTrainer(MiniBatchPlan):
     beside the Forward-Forward layers' losses.
     """
 
+    supports_threshold = False
+    supports_goodness_probe = False
+
     def __init__(self, config, x_train, y_train, x_test=None, y_test=None, learning_rate=BACKPROP_LEARNING_RATE):
         super().__init__(x_train, y_train, x_test, y_test, config.batch_size, config.epochs, config.seed)
         self.config = config
@@ -50,10 +55,19 @@ class BackpropTrainer(MiniBatchPlan):
         self.base_learning_rate = check_learning_rate(learning_rate)
         self.model.optimizer.learning_rate = self.base_learning_rate
 
+    def set_threshold(self, threshold):
+        raise ValueError(f"Backpropagation has no goodness threshold. Received: threshold={threshold!r}")
+
+    def current_threshold(self):
+        return None
+
+    def layer_goodness(self, images, labels):
+        raise ValueError("Backpropagation has no goodness to measure.")
+
     def train_step(self):
+        """One mini-batch of Keras's own `train_on_batch`; its record, as `Trainer.train_step` gives."""
         self.reshuffle_at_epoch_start()
-        position = (self.step % self.steps_per_epoch) * self.batch_size
-        indices = self.order[position : position + self.batch_size]
+        indices = self.next_indices(1)
         started = time.perf_counter()
         loss = self.model.train_on_batch(self.x_train[indices], self.y_train[indices])
         self.seconds += time.perf_counter() - started
@@ -65,6 +79,10 @@ class BackpropTrainer(MiniBatchPlan):
             "learning_rate": self.base_learning_rate,
             "seconds": self.seconds,
         }
+
+    def train_steps(self, steps):
+        """Up to `steps` steps, not past the end of the epoch; their records."""
+        return [self.train_step() for _ in range(max(1, min(steps, self.steps_left_in_epoch())))]
 
     def predict(self, images):
         logits = self.model.predict(np.asarray(images, np.float32), batch_size=2000, verbose=0)

@@ -1,76 +1,104 @@
-"""The command line: `python -m ffviz train | evaluate | info`.
+"""The command line: `ffviz train | evaluate | info | app` (or `python -m ffviz ...`).
 
-    python -m ffviz train --epochs 10 --out model.npz
-    python -m ffviz evaluate model.npz
-    python -m ffviz info
+    ffviz train --epochs 10 --out model.npz
+    ffviz evaluate model.npz
+    ffviz info
+    ffviz app --server.port 8502
+
+`train` shows a live progress bar per epoch on a terminal and one line per epoch when its
+output goes to a file or a pipe (Keras's own `keras.utils.Progbar`). Layers are numbered from 1,
+as on the app's charts. TensorFlow's start-up logs are silenced (`ffviz.system`); set
+`TF_CPP_MIN_LOG_LEVEL=0` to see them.
 """
 
 import argparse
+import pathlib
+import subprocess
 import sys
 import time
 
+import numpy as np
+
+from ffviz.config import (
+    DATASETS,
+    GOODNESS_MEASURES,
+    INPUT_LENGTHS,
+    LOSSES,
+    NEGATIVE_STRATEGIES,
+    PRESETS,
+    READOUTS,
+    parse_layer_sizes,
+)
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+APP_PATH = REPO / "app.py"  # The Streamlit app that `ffviz app` runs.
+CONFIG_OPTIONS = (  # Options of `train` that are FFConfig fields of the same name.
+    "threshold",
+    "sharpness",
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "negatives",
+    "readout",
+    "input_length",
+    "goodness",
+    "loss",
+    "jitter",
+    "seed",
+)
+EPILOG = "TensorFlow's start-up logs are silenced; set TF_CPP_MIN_LOG_LEVEL=0 to see them."
 
 
-from ffviz.config import FFConfig
-from ffviz.data import DATASETS, load_dataset
-from ffviz.model import FFNetwork, load_network
-from ffviz.system import device_description, versions
-from ffviz.train import Trainer, TrainingDiverged
-
-PRESETS = {
-    # The default: the keras.io example's 784-500-500 with Hinton's recipe (hard negatives, inputs
-    # of mean square 1, softmax read-out, lr constant then linear to 0), a sharper loss and
-    # 1-pixel jitter: 98.8% MNIST test accuracy in 10 epochs, about 30 s on 2 CPU cores.
-    "default": FFConfig(),
-    # Hinton's paper network, four hidden layers of 2000 units for 60 epochs, with the default
-    # recipe. About 7.6 TFLOP per epoch: hours on a 2-core CPU, minutes on a GPU.
-    "paper": FFConfig(layer_sizes=(2000, 2000, 2000, 2000), epochs=60),
-    # The most accurate preset measured on the 2-core CPU: 3 x 1000 (as in loeweX/Forward-Forward
-    # and Hinton's Matlab code) for 20 epochs, 99.0% in about 6 minutes.
-    "wide": FFConfig(layer_sizes=(1000, 1000, 1000), epochs=20),
-    # A few seconds on a CPU: for tests and live demos.
-    "tiny": FFConfig(layer_sizes=(200, 200), epochs=2),
-}
-
-
-def parse_layer_sizes(text):
-    """'500,500' -> (500, 500), with a readable error for anything else."""
+def layer_sizes_argument(text):
+    """`parse_layer_sizes` for argparse, which reports an `ArgumentTypeError` as a usage error."""
     try:
-        sizes = tuple(int(part) for part in str(text).replace(" ", "").split(",") if part)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"layers must be comma-separated integers, e.g. 500,500. Received: {text!r}")
-    return sizes
+        return parse_layer_sizes(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m ffviz", description="Forward-Forward on MNIST.")
+    parser = argparse.ArgumentParser(prog="ffviz", description="Forward-Forward on MNIST.", epilog=EPILOG)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a network and save it")
+    train = commands.add_parser("train", help="train a network and save it", epilog=EPILOG)
     train.add_argument("--preset", choices=sorted(PRESETS), default="default")
-    train.add_argument("--layers", type=parse_layer_sizes, help="hidden layer sizes, e.g. 500,500")
+    train.add_argument("--layers", type=layer_sizes_argument, help="hidden layer sizes, e.g. 500,500")
     train.add_argument("--threshold", type=float)
     train.add_argument("--sharpness", type=float)
     train.add_argument("--lr", type=float, dest="learning_rate")
     train.add_argument("--batch-size", type=int)
     train.add_argument("--epochs", type=int)
-    train.add_argument("--negatives", choices=["random", "hard"])
-    train.add_argument("--readout", choices=["goodness", "softmax"])
-    train.add_argument("--input-length", choices=["unit", "sqrt_dim"], help="L2 length of each layer's input")
+    train.add_argument("--negatives", choices=NEGATIVE_STRATEGIES)
+    train.add_argument("--readout", choices=READOUTS)
+    train.add_argument("--input-length", choices=INPUT_LENGTHS, help="L2 length of each layer's input")
+    train.add_argument("--goodness", choices=GOODNESS_MEASURES, help="how a layer's activities become its goodness")
+    train.add_argument("--loss", choices=LOSSES, help="each layer's loss")
     train.add_argument("--jitter", type=int, help="shift training images by up to this many pixels")
     train.add_argument("--no-lr-decay", action="store_true", help="keep the learning rate constant")
     train.add_argument("--seed", type=int)
-    train.add_argument("--no-xla", action="store_true", help="compile the training steps without XLA")
+    train.add_argument(
+        "--no-xla",
+        action="store_true",
+        help="compile the training steps without XLA (by default XLA is always used: it was faster on every "
+        "device measured)",
+    )
     train.add_argument("--out", default="model.npz", help="model file to write (default: model.npz)")
     add_data_options(train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and per-class table of a saved model")
     evaluate.add_argument("model", help="a model file written by 'train'")
-    evaluate.add_argument("--readout", choices=["goodness", "softmax"])
+    evaluate.add_argument("--readout", choices=READOUTS)
     add_data_options(evaluate)
 
     info = commands.add_parser("info", help="TensorFlow version, device and data source")
     add_data_options(info)
+
+    commands.add_parser(
+        "app",
+        help="run the Streamlit app; other arguments go to 'streamlit run'",
+        description=f"Runs 'streamlit run {APP_PATH}' with any further arguments passed through.",
+    )
     return parser
 
 
@@ -81,19 +109,7 @@ def add_data_options(parser):
 
 def config_from_args(args):
     """The preset, with every option given on the command line written over it."""
-    fields = [
-        "threshold",
-        "sharpness",
-        "learning_rate",
-        "batch_size",
-        "epochs",
-        "negatives",
-        "readout",
-        "input_length",
-        "jitter",
-        "seed",
-    ]
-    changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
+    changes = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     if args.layers is not None:
         changes["layer_sizes"] = args.layers
     if args.no_lr_decay:
@@ -101,13 +117,51 @@ def config_from_args(args):
     return PRESETS[args.preset].replace(**changes)
 
 
-def progress_line(record, total_steps, width=30):
-    done = int(width * record["step"] / max(total_steps, 1))
-    losses = " ".join(f"L{index}={loss:.4f}" for index, loss in enumerate(record["loss"]))
-    return f"\r[{'#' * done}{'.' * (width - done)}] epoch {record['epoch']:.2f} step {record['step']}/{total_steps} {losses}"
+def train_with_progress(trainer):
+    """Run `trainer` to the end with one `keras.utils.Progbar` per epoch.
+
+    On a terminal the bar moves live with the latest loss of every layer; otherwise one line
+    per epoch is written, at its end. Each epoch ends with the mean loss per layer and the
+    test accuracy. Raises `TrainingDiverged` as `Trainer.run` does.
+    """
+    import keras
+
+    live = sys.stdout.isatty()
+    names = [f"layer {number} loss" for number in range(1, len(trainer.network.layers) + 1)]
+
+    def new_bar(epoch):
+        # Made before the epoch's steps run, so that its clock times them.
+        if live:
+            print(f"epoch {epoch}/{trainer.total_epochs}")
+        return keras.utils.Progbar(trainer.steps_per_epoch, verbose=1 if live else 2, stateful_metrics=names)
+
+    bar, epoch_losses = new_bar(trainer.epoch + 1), []
+    for record in trainer.run():
+        epoch_losses.append(record["loss"])
+        position = record["step"] % trainer.steps_per_epoch
+        if position:
+            # Records come in bursts of fused steps; Progbar would time "steps after the first"
+            # from when step 1 arrives, so step 1 is not shown and its time is the epoch's mean.
+            if position > 1:
+                bar.update(position, list(zip(names, record["loss"])))
+            continue
+        values = list(zip(names, np.mean(epoch_losses, axis=0)))
+        if record.get("test_accuracy") is not None:
+            values.append(("test accuracy", record["test_accuracy"]))
+        if not live:
+            sys.stdout.write(f"epoch {trainer.epoch}/{trainer.total_epochs} ")
+        bar.update(trainer.steps_per_epoch, values, finalize=True)
+        epoch_losses = []
+        if not trainer.finished:
+            bar = new_bar(trainer.epoch + 1)
 
 
 def run_train(args):
+    from ffviz.data import load_dataset
+    from ffviz.network import FFNetwork
+    from ffviz.system import device_description
+    from ffviz.train import Trainer, TrainingDiverged
+
     config = config_from_args(args)
     dataset = load_dataset(args.dataset, args.data, strict=bool(args.data))
     print(dataset.describe())
@@ -115,42 +169,37 @@ def run_train(args):
         print(f"note: {notice}")
     print(f"device: {device_description()}; config: {config.to_json()}")
     network = FFNetwork(config)
-    jit_compile = False if args.no_xla else None  # None: XLA wherever it is faster.
-    trainer = Trainer(
-        network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, jit_compile=jit_compile
-    )
+    jit_compile = False if args.no_xla else None  # None: the trainer's default, XLA.
+    trainer = Trainer(network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, jit_compile=jit_compile)
     started = time.perf_counter()
     try:
-        for record in trainer.run():
-            if record["step"] % 20 == 0 or "test_accuracy" in record:
-                sys.stdout.write(progress_line(record, trainer.total_steps))
-                sys.stdout.flush()
-            if record.get("test_accuracy") is not None:
-                print(f"  test accuracy {record['test_accuracy']:.4f}")
+        train_with_progress(trainer)
     except TrainingDiverged as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
-    results = {readout: network.evaluate(dataset.x_test, dataset.y_test, readout)["accuracy"] for readout in ("goodness", "softmax")}
+    # Both read-outs are honest: the trainer trains the softmax head whatever the read-out.
+    results = {readout: network.evaluate(dataset.x_test, dataset.y_test, readout)["accuracy"] for readout in READOUTS}
     network.metadata = {
         "dataset": dataset.name,
         "data_source": dataset.source,
         "train_seconds": round(seconds, 1),  # Wall time, with the test at each epoch's end.
         "step_seconds": round(trainer.seconds, 1),  # Time inside the training steps only.
         "test_accuracy": results,
-        "command": "python -m ffviz " + " ".join(sys.argv[1:]),
+        "command": "ffviz " + " ".join(sys.argv[1:]),
         "device": device_description(),
     }
     network.save(args.out)
-    print(
-        f"trained in {seconds:.1f} s ({trainer.seconds:.1f} s in training steps); test accuracy: "
-        f"goodness {results['goodness']:.4f}, softmax {results['softmax']:.4f}"
-    )
+    accuracies = ", ".join(f"{readout} {accuracy:.4f}" for readout, accuracy in results.items())
+    print(f"trained in {seconds:.1f} s ({trainer.seconds:.1f} s in training steps); test accuracy: {accuracies}")
     print(f"saved {args.out}")
     return 0
 
 
 def run_evaluate(args):
+    from ffviz.checkpoint import load_network
+    from ffviz.data import load_dataset
+
     network = load_network(args.model)
     dataset = load_dataset(args.dataset, args.data, strict=bool(args.data))
     print(dataset.describe())
@@ -165,6 +214,9 @@ def run_evaluate(args):
 
 
 def run_info(args):
+    from ffviz.data import load_dataset
+    from ffviz.system import device_description, versions
+
     for name, version in versions().items():
         print(f"{name}: {version}")
     print(f"device: {device_description()}")
@@ -175,13 +227,27 @@ def run_info(args):
     return 0
 
 
+def app_command(streamlit_arguments):
+    """The command that `ffviz app` runs: `streamlit run <repo>/app.py` plus the given arguments."""
+    if not APP_PATH.is_file():
+        raise ValueError(f"The app is not at {APP_PATH}; run 'ffviz app' from an ffviz checkout or install.")
+    return [sys.executable, "-m", "streamlit", "run", str(APP_PATH), *streamlit_arguments]
+
+
+def run_app(streamlit_arguments):
+    # From the repository, so Streamlit reads the app's own .streamlit/config.toml.
+    return subprocess.call(app_command(streamlit_arguments), cwd=REPO)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "app":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if args.command == "app":
+            return run_app(extra)
         return {"train": run_train, "evaluate": run_evaluate, "info": run_info}[args.command](args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-

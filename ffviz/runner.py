@@ -1,6 +1,6 @@
 """Training in a background thread that a user interface polls.
 
-The thread runs `Trainer.train_step()` in a loop and never touches the interface: it only
+The thread runs `train_step()` of any `ffviz.trainer_protocol.SteppingTrainer` in a loop and never touches the interface: it only
 appends records to a list under a lock. The interface calls `snapshot()` as often as it likes
 (a Streamlit fragment twice a second) and the control methods (`pause`, `resume`, `stop`,
 `step_once`, `set_threshold`, `set_learning_rate`, `set_delay`) from its own thread.
@@ -17,6 +17,7 @@ import numpy as np
 
 from ffviz.config import NUM_CLASSES
 from ffviz.train import Trainer, TrainingDiverged
+from ffviz.trainer_protocol import check_trainer
 
 KEEP_ALIVE_INTERVAL = 2.0  # Seconds between keep_alive() checks.
 PROBE_IMAGES = 500  # Training images whose goodness is measured for the histograms.
@@ -30,10 +31,11 @@ class TrainingRun:
     """One training run of one network, driven from another thread.
 
     Args:
-        network: the `FFNetwork` to train (it is changed in place).
+        network: the `FFNetwork` to train (it is changed in place), or None with a `trainer`
+            that has no such network.
         x_train, y_train, x_test, y_test: the data, as for `Trainer`.
         keep_alive: optional callable; when it returns False the run stops.
-        trainer: optional trainer to drive instead of a new `Trainer` (for example
+        trainer: optional `SteppingTrainer` to drive instead of a new `Trainer` (for example
             `ffviz.backprop.BackpropTrainer`, for the side-by-side comparison).
         eval_every: also measure accuracy on the first 1,000 test images every this many
             steps ("quick_accuracy" in the record), for a live accuracy curve.
@@ -42,12 +44,12 @@ class TrainingRun:
     def __init__(
         self, network, x_train, y_train, x_test=None, y_test=None, keep_alive=None, trainer=None, eval_every=None
     ):
-        self.trainer = trainer or Trainer(network, x_train, y_train, x_test, y_test)
+        self.trainer = check_trainer(trainer or Trainer(network, x_train, y_train, x_test, y_test))
         self.network = network
         self.keep_alive = keep_alive
         self.eval_every = eval_every
         self.goodness_samples = None  # Latest goodness of the probe images, for histograms.
-        self._probe = self._make_probe(x_train, y_train) if hasattr(network, "layer_goodness") else None
+        self._probe = self._make_probe(x_train, y_train) if self.trainer.supports_goodness_probe else None
         self._last_probe = 0.0
         self.state = READY
         self.message = ""  # Why the run stopped or failed, for the user.
@@ -121,6 +123,8 @@ class TrainingRun:
 
     def set_threshold(self, threshold):
         """Move the threshold from the next step on; the network's saved config follows."""
+        if not self.trainer.supports_threshold:
+            raise ValueError(f"{type(self.trainer).__name__} has no goodness threshold. Received: threshold={threshold!r}")
         self.trainer.set_threshold(threshold)
         self._sync_config(threshold=float(threshold))
         self._record_event("threshold", float(threshold))
@@ -133,7 +137,7 @@ class TrainingRun:
 
     def _sync_config(self, **changes):
         """Keep `network.config` equal to the settings in force, so a saved model tells the truth."""
-        if hasattr(self.network, "config"):
+        if self.network is not None:
             self.network.config = self.network.config.replace(**changes)
 
     def set_delay(self, seconds):
@@ -179,8 +183,12 @@ class TrainingRun:
                 "total_steps": self.trainer.total_steps,
                 "steps_per_second": steps / seconds if seconds > 0 else 0.0,
                 "elapsed": elapsed,
-                "test_accuracy": [(r["epoch"], r["test_accuracy"]) for r in history if r.get("test_accuracy") is not None],
-                "threshold": float(self.trainer.threshold.numpy()) if hasattr(self.trainer, "threshold") else None,
+                "test_accuracy": [
+                    (record["epoch"], record["test_accuracy"])
+                    for record in history
+                    if record.get("test_accuracy") is not None
+                ],
+                "threshold": self.trainer.current_threshold() if self.trainer.supports_threshold else None,
                 "learning_rate": self.trainer.base_learning_rate,
             }
 
@@ -201,8 +209,8 @@ class TrainingRun:
         images, labels, wrong = self._probe
         samples = {
             "step": self.trainer.step,
-            "positive": self.network.layer_goodness(images, labels).tolist(),
-            "negative": self.network.layer_goodness(images, wrong).tolist(),
+            "positive": self.trainer.layer_goodness(images, labels).tolist(),
+            "negative": self.trainer.layer_goodness(images, wrong).tolist(),
         }
         with self._condition:
             self.goodness_samples = samples

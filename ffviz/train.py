@@ -1,12 +1,14 @@
 """Training a Forward-Forward network with mini-batches and compiled steps.
 
 Each step takes a mini-batch of images, writes the true label into each (positive data) and a
-wrong label into a copy (negative data), and updates every layer on its own local loss; all
-layers are trained inside one `tf.function` and no gradient crosses layers. The wrong label is
-either uniform over the nine wrong ones ("random") or drawn from the softmax head's belief with
-the true label masked out ("hard", as in Hinton's own code), so negatives look like the digits
-the network confuses. The head reads a neutral-label pass and learns on the side; its gradient
-stops at its input (`FFNetwork.head_features`).
+wrong label into a copy (negative data), and updates every layer on its own local loss
+(`ffviz.objective`); all layers are trained inside one `tf.function` and no gradient crosses
+layers. The wrong label comes from a strategy of `ffviz.negatives`.
+
+The softmax head is always trained, whatever the negatives and the read-out: it is cheap (one
+neutral-label pass that shares the first layer's product, and a linear layer), and a head that
+stayed at zero would report a meaningless 10% accuracy. It reads the neutral pass and learns on
+the side; its gradient stops at its input (`FFNetwork.head_features`).
 
 Speed: one step runs the neutral, positive and negative passes with the first layer's costly
 product shared between them (`FFDense.call_with_label_codes`), and `run()` fuses
@@ -28,11 +30,19 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ffviz.config import IMAGE_SIDE, NUM_CLASSES, check_learning_rate, check_threshold
-from ffviz.model import ff_loss, goodness, label_codes, neutral_codes
+from ffviz.batches import MiniBatchPlan, learning_rate_factor, shift_images
+from ffviz.config import check_learning_rate, check_threshold
+from ffviz.negatives import WRONG_LABEL_FUNCTIONS
+from ffviz.objective import ff_loss, goodness
+from ffviz.overlay import image_maxima, label_codes, neutral_codes
 
 HEAD_LEARNING_RATE = 0.01  # Adam step for the softmax head (a convex problem); it follows the same schedule.
 STEPS_PER_CALL = 50  # Steps that `run()` fuses into one compiled call; Python overhead is paid once.
+# XLA always, unless the caller says otherwise: it was faster on every device measured. XLA fuses
+# the many small element-wise operations of the loss and of the Adam updates into a few kernels;
+# on a 2-core CPU a 784-500-500 step (batch 100) took 5.1 ms with XLA and 9.1 ms without. The
+# price is compiling once per shape, a few seconds.
+JIT_COMPILE = True
 
 
 class TrainingDiverged(RuntimeError):
@@ -44,40 +54,6 @@ def make_optimizer(learning_rate):
     return keras.optimizers.Adam(learning_rate=learning_rate)
 
 
-def random_wrong_labels(labels, generator):
-    """A label different from the true one, uniform over the other nine."""
-    offsets = generator.uniform(tf.shape(labels), minval=1, maxval=NUM_CLASSES, dtype=tf.int32)
-    return (tf.cast(labels, tf.int32) + offsets) % NUM_CLASSES
-
-
-def hard_wrong_labels(logits, labels, generator):
-    """A wrong label drawn from softmax(logits) with the true label masked (Gumbel-max trick)."""
-    true_mask = tf.one_hot(tf.cast(labels, tf.int32), NUM_CLASSES, on_value=-1e9, off_value=0.0)
-    uniform = generator.uniform(tf.shape(logits), minval=1e-6, maxval=1.0 - 1e-6)
-    gumbel = -tf.math.log(-tf.math.log(uniform))
-    return tf.argmax(logits + true_mask + gumbel, axis=1, output_type=tf.int32)
-
-
-def shift_images(images, max_shift, rng):
-    """Each image moved by a random whole number of pixels, at most `max_shift` along each
-    axis, with zeros coming in at the edges: (count, 784) -> (count, 784), in NumPy.
-
-    Done on the host while the batches of a call are gathered, which costs less than a
-    gather inside the compiled step.
-    """
-    count = len(images)
-    width = 2 * max_shift + 1
-    padding = [(0, 0), (max_shift, max_shift), (max_shift, max_shift)]
-    padded = np.pad(images.reshape(count, IMAGE_SIDE, IMAGE_SIDE), padding)
-    offsets = rng.integers(0, width * width, size=count)  # Row offset * width + column offset.
-    shifted = np.empty((count, IMAGE_SIDE, IMAGE_SIDE), images.dtype)
-    for offset in range(width * width):
-        row, column = divmod(offset, width)
-        chosen = offsets == offset
-        shifted[chosen] = padded[chosen, row : row + IMAGE_SIDE, column : column + IMAGE_SIDE]
-    return shifted.reshape(count, IMAGE_SIDE * IMAGE_SIDE)
-
-
 def local_losses(network, images, labels, wrong_labels, threshold, label_free=None):
     """Every layer's loss and mean goodness of positive and negative rows; call inside a tape.
 
@@ -85,14 +61,15 @@ def local_losses(network, images, labels, wrong_labels, threshold, label_free=No
     and share the first layer's label-free product; the `stop_gradient` between layers keeps
     every gradient local.
     """
-    image_max = ops.max(images, axis=1)
+    config = network.config
+    image_max = image_maxima(images)
     codes = ops.stack([label_codes(labels, image_max), label_codes(wrong_labels, image_max)])  # (2, batch, 10)
     activities = network.forward_with_label_codes(images, codes, label_free)  # each (2 * batch, units)
     batch = ops.shape(images)[0]
-    goodness_rows = [goodness(activity) for activity in activities]  # each (2 * batch,)
-    losses = [ff_loss(g[:batch], g[batch:], threshold, network.config.sharpness) for g in goodness_rows]
-    goodness_positive = [ops.mean(g[:batch]) for g in goodness_rows]
-    goodness_negative = [ops.mean(g[batch:]) for g in goodness_rows]
+    goodness_rows = [goodness(activity, config.goodness) for activity in activities]  # each (2 * batch,)
+    losses = [ff_loss(rows[:batch], rows[batch:], threshold, config.sharpness, config.loss) for rows in goodness_rows]
+    goodness_positive = [ops.mean(rows[:batch]) for rows in goodness_rows]
+    goodness_negative = [ops.mean(rows[batch:]) for rows in goodness_rows]
     return losses, goodness_positive, goodness_negative
 
 
@@ -100,153 +77,59 @@ def layer_variables(network):
     return [[layer.kernel, layer.bias] for layer in network.layers]
 
 
-def fast_losses_and_gradients(network, images, labels, wrong_labels, threshold):
-    """Fast path for given wrong labels: every layer's loss, goodness and gradients, one tape."""
-    with tf.GradientTape() as tape:
-        losses, goodness_positive, goodness_negative = local_losses(network, images, labels, wrong_labels, threshold)
-        total = ops.sum(ops.stack(losses))
-    gradients = tape.gradient(total, layer_variables(network))
-    return losses, goodness_positive, goodness_negative, gradients
-
-
-def forward_forward_step(network, images, labels, threshold, choose_wrong_labels, train_head=True):
+def forward_forward_step(network, images, labels, threshold, choose_wrong_labels):
     """The losses and gradients of one training step, without applying them.
 
-    With `train_head`, a neutral-label pass feeds the softmax head (whose loss and gradient
-    are returned too) and `choose_wrong_labels(logits)` sees its logits, as hard negatives
-    need; without it, `choose_wrong_labels(None)` is called. All passes share the first
-    layer's label-free product.
+    A neutral-label pass feeds the softmax head (whose loss and gradient are returned too) and
+    `choose_wrong_labels(logits)` sees its logits, as hard negatives need. All passes share the
+    first layer's label-free product.
 
     Returns:
         A dict: "losses", "goodness_positive", "goodness_negative" (per layer), "gradients"
-        (per layer: kernel, bias), "head_loss", "head_gradients" (or None), "wrong_labels".
+        (per layer: kernel, bias), "head_loss", "head_gradients", "wrong_labels".
     """
     head_variables = [network.head.kernel, network.head.bias]
     with tf.GradientTape() as tape:
         label_free = network.layers[0].label_free_product(images)
-        head_loss, logits = tf.constant(0.0), None
-        if train_head:
-            image_max = ops.max(images, axis=1)
-            neutral = network.forward_with_label_codes(images, neutral_codes(image_max)[None], label_free)
-            # `head_features` stops the gradient: the head learns, the hidden layers do not see it.
-            logits = network.head(network.head_features(neutral))
-            head_loss = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-        wrong_labels = choose_wrong_labels(None if logits is None else ops.stop_gradient(logits))
+        neutral_code = neutral_codes(image_maxima(images))[None]  # (1, batch, 10)
+        neutral = network.forward_with_label_codes(images, neutral_code, label_free)
+        # `head_features` stops the gradient: the head learns, the hidden layers do not see it.
+        logits = network.head(network.head_features(neutral))
+        head_loss = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+        wrong_labels = choose_wrong_labels(ops.stop_gradient(logits))
         losses, goodness_positive, goodness_negative = local_losses(
             network, images, labels, wrong_labels, threshold, label_free
         )
         total = ops.sum(ops.stack(losses)) + head_loss
-    gradients = tape.gradient(total, layer_variables(network) + ([head_variables] if train_head else []))
+    gradients = tape.gradient(total, layer_variables(network) + [head_variables])
     return {
         "losses": losses,
         "goodness_positive": goodness_positive,
         "goodness_negative": goodness_negative,
         "gradients": gradients[: len(network.layers)],
         "head_loss": head_loss,
-        "head_gradients": gradients[-1] if train_head else None,
+        "head_gradients": gradients[-1],
         "wrong_labels": wrong_labels,
     }
-
-
-def reference_losses_and_gradients(network, positive, negative, threshold):
-    """Reference path, as the keras.io example trains: one layer at a time, own tape each.
-
-    Slow but plainly local; tests check that the fast path gives the same numbers.
-    """
-    losses, goodness_positive, goodness_negative, gradients = [], [], [], []
-    hidden_positive, hidden_negative = positive, negative
-    for layer in network.layers:
-        with tf.GradientTape() as tape:
-            out_positive = layer(hidden_positive)
-            out_negative = layer(hidden_negative)
-            g_pos, g_neg = goodness(out_positive), goodness(out_negative)
-            loss = ff_loss(g_pos, g_neg, threshold, network.config.sharpness)
-        gradients.append(tape.gradient(loss, [layer.kernel, layer.bias]))
-        losses.append(loss)
-        goodness_positive.append(ops.mean(g_pos))
-        goodness_negative.append(ops.mean(g_neg))
-        hidden_positive, hidden_negative = ops.stop_gradient(out_positive), ops.stop_gradient(out_negative)
-    return losses, goodness_positive, goodness_negative, gradients
-
-
-def default_jit_compile():
-    """Whether to compile the training steps with XLA: yes, on a CPU as on a GPU.
-
-    XLA fuses the many small element-wise operations of the loss and of four Adam updates
-    into a few kernels. On our 2-core CPU a 784-500-500 step (batch 100) took 5.1 ms with
-    XLA and 9.1 ms without; the price is compiling once per shape, a few seconds.
-    """
-    return True
-
-
-def learning_rate_factor(step, total_steps, decay):
-    """Hinton's schedule: 1 for the first half of training, then linearly down to 0."""
-    if not decay or total_steps <= 1:
-        return 1.0
-    half = total_steps / 2
-    return 1.0 if step < half else max(0.0, (total_steps - step) / half)
-
-
-class MiniBatchPlan:
-    """The bookkeeping that every trainer shares: data, shuffled mini-batches, steps and epochs.
-
-    `Trainer` (Forward-Forward) and `ffviz.backprop.BackpropTrainer` both build on it, so
-    they count steps and epochs, reshuffle and continue in exactly the same way.
-    """
-
-    def __init__(self, x_train, y_train, x_test, y_test, batch_size, epochs, seed):
-        self.x_train = np.asarray(x_train, dtype=np.float32)
-        self.y_train = np.asarray(y_train).astype(np.int32)
-        if len(self.x_train) == 0 or len(self.x_train) != len(self.y_train):
-            raise ValueError(
-                f"Need a non-empty training set with one label per image. "
-                f"Received: {len(self.x_train)} images, {len(self.y_train)} labels."
-            )
-        self.x_test, self.y_test = x_test, y_test
-        self.batch_size = min(batch_size, len(self.x_train))
-        self.steps_per_epoch = len(self.x_train) // self.batch_size
-        self.total_epochs = epochs
-        self.shuffler = np.random.default_rng(seed)
-        self.step = 0  # Steps done, over all epochs.
-        self.order = self.shuffler.permutation(len(self.x_train))
-        self.seconds = 0.0  # Time spent inside steps, for steps per second.
-
-    @property
-    def epoch(self):
-        """Completed epochs."""
-        return self.step // self.steps_per_epoch
-
-    @property
-    def total_steps(self):
-        return self.total_epochs * self.steps_per_epoch
-
-    @property
-    def finished(self):
-        return self.step >= self.total_steps
-
-    def extend(self, epochs):
-        """Train `epochs` more epochs after the current plan ends (continue training later)."""
-        if epochs < 1:
-            raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs}")
-        self.total_epochs = max(self.total_epochs, self.epoch) + int(epochs)
-
-    def reshuffle_at_epoch_start(self):
-        """A new order of the training images whenever a new epoch begins."""
-        if self.step % self.steps_per_epoch == 0 and self.step > 0:
-            self.order = self.shuffler.permutation(len(self.x_train))
 
 
 class Trainer(MiniBatchPlan):
     """Trains an `FFNetwork` on a dataset, one mini-batch step at a time.
 
+    Follows `ffviz.trainer_protocol.SteppingTrainer`, with both optional capabilities: a live
+    threshold and goodness measurements.
+
     Args:
         network: the `FFNetwork` to train; its config gives batch size, epochs and strategy.
         x_train, y_train: training images (N, 784) in [0, 1] and labels (N,).
         x_test, y_test: optional test set, evaluated at the end of every epoch.
-        jit_compile: compile the steps with XLA; None picks what is faster on this device.
+        jit_compile: compile the steps with XLA; None means `JIT_COMPILE` (XLA always).
         steps_per_call: steps that `run()` fuses into one compiled call (`train_step()` is
             always one step). Records are the same either way.
     """
+
+    supports_threshold = True
+    supports_goodness_probe = True
 
     def __init__(
         self, network, x_train, y_train, x_test=None, y_test=None, jit_compile=None, steps_per_call=STEPS_PER_CALL
@@ -263,15 +146,12 @@ class Trainer(MiniBatchPlan):
             optimizer.build([layer.kernel, layer.bias])
         self.head_optimizer = make_optimizer(HEAD_LEARNING_RATE)
         self.head_optimizer.build([network.head.kernel, network.head.bias])
-        self.train_head = self.config.readout == "softmax" or self.config.negatives == "hard"
         if not isinstance(steps_per_call, int) or steps_per_call < 1:
             raise ValueError(f"steps_per_call must be a positive integer. Received: steps_per_call={steps_per_call!r}")
         self.steps_per_call = steps_per_call
         self.backup = [tf.Variable(variable, trainable=False) for variable in network.variables()]
         self.generator = tf.random.Generator.from_seed(self.config.seed)
-        if jit_compile is None:
-            jit_compile = default_jit_compile()
-        self.jit_compile = bool(jit_compile)
+        self.jit_compile = JIT_COMPILE if jit_compile is None else bool(jit_compile)
         signature = [
             tf.TensorSpec((None, self.batch_size, None), tf.float32),  # images (steps, batch, pixels)
             tf.TensorSpec((None, self.batch_size), tf.int32),  # labels (steps, batch)
@@ -288,15 +168,20 @@ class Trainer(MiniBatchPlan):
         """Change the base learning rate; the schedule scales it from the next step on."""
         self.base_learning_rate = check_learning_rate(learning_rate)
 
+    def current_threshold(self):
+        return float(self.threshold.numpy())
+
+    def layer_goodness(self, images, labels):
+        """Goodness of `images` under `labels`, per layer (layers, batch): for live histograms."""
+        return self.network.layer_goodness(images, labels)
+
     def current_learning_rate(self):
         factor = learning_rate_factor(self.step, self.total_steps, self.config.lr_decay)
         return self.base_learning_rate * factor
 
     def choose_wrong_labels(self, logits, labels):
-        """Negative labels for a batch: hard (from the head's `logits`) or random."""
-        if self.config.negatives == "hard":
-            return hard_wrong_labels(logits, labels, self.generator)
-        return random_wrong_labels(labels, self.generator)
+        """Negative labels for a batch, by the config's strategy in `WRONG_LABEL_FUNCTIONS`."""
+        return WRONG_LABEL_FUNCTIONS[self.config.negatives](logits, labels, self.generator)
 
     def _one_step(self, images, labels, learning_rate, head_learning_rate):
         """One compiled step: losses, then the updates unless a loss is NaN or infinite."""
@@ -307,7 +192,6 @@ class Trainer(MiniBatchPlan):
             labels,
             self.threshold,
             lambda logits: self.choose_wrong_labels(logits, labels),
-            self.train_head,
         )
         losses = ops.stack(result["losses"])
         finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(losses)), tf.math.is_finite(result["head_loss"]))
@@ -318,9 +202,8 @@ class Trainer(MiniBatchPlan):
             for optimizer, variables, gradients in zip(self.optimizers, layer_variables(network), result["gradients"]):
                 optimizer.learning_rate = learning_rate
                 optimizer.apply(gradients, variables)
-            if self.train_head:
-                self.head_optimizer.learning_rate = head_learning_rate
-                self.head_optimizer.apply(result["head_gradients"], [network.head.kernel, network.head.bias])
+            self.head_optimizer.learning_rate = head_learning_rate
+            self.head_optimizer.apply(result["head_gradients"], [network.head.kernel, network.head.bias])
             return tf.constant(True)
 
         applied = tf.cond(finite, apply, lambda: tf.constant(False))
@@ -360,8 +243,7 @@ class Trainer(MiniBatchPlan):
 
     def _batches(self, steps):
         """Images (steps, batch, 784) and labels (steps, batch) of the next `steps` steps of this epoch."""
-        position = (self.step % self.steps_per_epoch) * self.batch_size
-        indices = self.order[position : position + steps * self.batch_size]
+        indices = self.next_indices(steps)
         images = self.x_train[indices]
         if self.config.jitter:
             images = shift_images(images, self.config.jitter, self.shuffler)
@@ -381,7 +263,7 @@ class Trainer(MiniBatchPlan):
     def _train_steps_or_error(self, steps):
         """`train_steps`, returning the records of the applied steps and the error, if any."""
         self.reshuffle_at_epoch_start()
-        steps = max(1, min(steps, self.steps_per_epoch - self.step % self.steps_per_epoch))
+        steps = max(1, min(steps, self.steps_left_in_epoch()))
         images, labels = self._batches(steps)
         factors = [
             learning_rate_factor(self.step + offset, self.total_steps, self.config.lr_decay) for offset in range(steps)
@@ -400,7 +282,7 @@ class Trainer(MiniBatchPlan):
         )
         elapsed = time.perf_counter() - started
         applied = done if all_applied else done - 1
-        threshold = float(self.threshold.numpy())
+        threshold = self.current_threshold()
         records = []
         for offset in range(applied):
             self.step += 1
@@ -461,15 +343,3 @@ class Trainer(MiniBatchPlan):
                 yield record
             if error is not None:
                 raise error
-
-
-def fit(network, x_train, y_train, x_test=None, y_test=None, callback=None):
-    """Train for the configured epochs; `callback(record)` sees every step. Returns the trainer."""
-    trainer = Trainer(network, x_train, y_train, x_test, y_test)
-    for record in trainer.run():
-        if callback is not None:
-            callback(record)
-    return trainer
-
-
-

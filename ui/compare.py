@@ -42,7 +42,7 @@ def _with_keep_alive(run, budget, session_alive):
 def start():
     """Build and start one FF run and one backprop run of the same layers."""
     from ffviz.backprop import BackpropTrainer
-    from ffviz.model import FFNetwork
+    from ffviz.network import FFNetwork
 
     stop()
     st.session_state[PROBLEM] = None

@@ -20,7 +20,7 @@ from ffviz.config import FFConfig  # noqa: E402
 from ffviz.data import DATASETS, DISPLAY_NAMES, load_dataset  # noqa: E402
 from ui import charts, export  # noqa: E402
 
-# `ffviz.model` and `ffviz.system` import TensorFlow, which takes seconds on a busy CPU. They
+# `ffviz.network` and `ffviz.system` import TensorFlow, which takes seconds on a busy CPU. They
 # are imported where a network is first needed, so the first page (an empty canvas) shows
 # before TensorFlow has loaded.
 
@@ -230,7 +230,7 @@ def dataset():
 @st.cache_resource(show_spinner="Loading the pretrained model…")
 def load_pretrained():
     """(network, None) for the shipped model, or (None, reason) when it is missing or damaged."""
-    from ffviz.model import load_network
+    from ffviz.checkpoint import load_network
 
     try:
         return load_network(PRETRAINED_PATH), None
@@ -253,7 +253,7 @@ def use_network(network, source, description):
 
 def use_pretrained():
     """Switch back to the shipped model, or to an untrained one when it cannot be loaded."""
-    from ffviz.model import FFNetwork
+    from ffviz.network import FFNetwork
 
     network, problem = load_pretrained()
     if network is not None:
@@ -280,7 +280,7 @@ def copy_network(network, config=None):
 
     `config` replaces the network's own, e.g. to record a threshold moved during training.
     """
-    from ffviz.model import FFNetwork
+    from ffviz.network import FFNetwork
 
     copy = FFNetwork(config or network.config)
     copy.set_weights(network.get_weights())

@@ -8,28 +8,15 @@ the user can fix (a bad layer list, a bad model file) are kept in session state 
 
 import streamlit as st
 
-from ffviz.config import FFConfig
-from ffviz.model import FFNetwork, load_network
+from ffviz.checkpoint import load_network
+from ffviz.config import FFConfig, parse_layer_sizes
+from ffviz.network import FFNetwork
 from ffviz.runner import RUNNING, TrainingRun
 from ui import export, state
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
 STEP_TARGET = "train_step_target"  # After "One step": the step number to keep polling for.
-
-
-def parse_layer_sizes(text):
-    """'500, 500' -> (500, 500); anything else is a ValueError with the text received."""
-    parts = [part.strip() for part in str(text).split(",") if part.strip()]
-    try:
-        sizes = tuple(int(part) for part in parts)
-    except ValueError:
-        raise ValueError(
-            f"Layer sizes must be whole numbers separated by commas, e.g. 500,500. Received: {text!r}"
-        ) from None
-    if not sizes:
-        raise ValueError(f"Give at least one layer size, e.g. 500,500. Received: {text!r}")
-    return sizes
 
 
 def config_from_widgets():

@@ -119,7 +119,7 @@ def test_parse_layer_sizes_reads_commas_and_spaces():
 def test_uploading_a_model_file_switches_to_it_and_a_bad_file_keeps_the_current_one(app):
     """Test that a damaged upload shows an error and keeps the model; a good one is used."""
     from ffviz.config import FFConfig
-    from ffviz.model import FFNetwork
+    from ffviz.network import FFNetwork
 
     app.switch_page(TRAIN_PAGE).run()
     before = app.session_state["model"]["id"]

@@ -183,7 +183,7 @@ def test_bad_uploads_get_a_clear_message(app, name, data, words):
 def model_file(**replace):
     """An ffviz model file, with some of its arrays replaced."""
     from ffviz.config import FFConfig
-    from ffviz.model import FFNetwork
+    from ffviz.network import FFNetwork
 
     data = FFNetwork(FFConfig(layer_sizes=(16, 8))).to_bytes()
     with np.load(io.BytesIO(data)) as archive:

@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from ffviz.cli import main
-from ffviz.model import load_network
+from ffviz.checkpoint import load_network
 
 SAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "assets" / "mnist_sample.npz")
 
@@ -15,7 +15,8 @@ def test_train_then_evaluate(tmp_path, capsys):
     code = main(["train", "--preset", "tiny", "--layers", "64,64", "--epochs", "1", "--data", SAMPLE, "--out", str(model_path)])
     output = capsys.readouterr().out
     assert code == 0, output
-    assert "L0=" in output and "L1=" in output  # Per-layer loss in the progress bar.
+    assert "layer 1 loss" in output and "layer 2 loss" in output  # Per-layer loss, counted from 1 as on the charts.
+    assert "layer 0" not in output
     assert "test accuracy" in output and f"saved {model_path}" in output
     network = load_network(model_path)
     assert network.config.layer_sizes == (64, 64)

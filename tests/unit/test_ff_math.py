@@ -6,7 +6,9 @@ import pytest
 import tensorflow as tf
 
 from ffviz.config import FFConfig
-from ffviz.model import FFDense, FFNetwork, ff_loss, goodness, normalize
+from ffviz.layers import FFDense
+from ffviz.network import FFNetwork
+from ffviz.objective import ff_loss, goodness, normalize
 from ffviz.overlay import overlay_all_labels, overlay_labels, overlay_neutral
 
 
@@ -40,12 +42,12 @@ def test_neutral_overlay_is_a_tenth_of_the_max_everywhere():
     np.testing.assert_allclose(np.asarray(overlay_neutral(image))[0, :10], np.full(10, 0.05), rtol=1e-6)
 
 
-def test_all_labels_overlay_is_image_major():
+def test_all_labels_overlay_is_copy_major_like_the_network():
     images = np.random.default_rng(1).random((2, 784)).astype(np.float32)
     result = np.asarray(overlay_all_labels(images))
     assert result.shape == (20, 784)
     for row in range(20):
-        image, label = divmod(row, 10)
+        label, image = divmod(row, 2)  # Row `label * batch + image`, as `all_label_codes` orders them.
         np.testing.assert_allclose(result[row], np.asarray(overlay_labels(images[image : image + 1], [label]))[0])
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from ffviz.config import FFConfig
-from ffviz.model import FFNetwork, goodness, load_network
+from ffviz.checkpoint import load_network
+from ffviz.network import FFNetwork
+from ffviz.objective import goodness
 from ffviz.overlay import overlay_labels
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ffviz.config import FFConfig
-from ffviz.model import FFNetwork
+from ffviz.network import FFNetwork
 from ffviz.runner import TrainingRun
 
 

@@ -17,17 +17,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ffviz.batches import shift_images
+from ffviz.checkpoint import load_network
 from ffviz.config import FFConfig
-from ffviz.model import FFNetwork, all_label_codes, label_codes, load_network, neutral_codes
-from ffviz.overlay import overlay_labels, overlay_neutral
-from ffviz.train import (
-    Trainer,
-    TrainingDiverged,
-    fast_losses_and_gradients,
-    forward_forward_step,
-    reference_losses_and_gradients,
-    shift_images,
-)
+from ffviz.network import FFNetwork
+from ffviz.overlay import all_label_codes, label_codes, neutral_codes, overlay_labels, overlay_neutral
+from ffviz.train import Trainer, TrainingDiverged, forward_forward_step
+from tests.oracles import fast_losses_and_gradients, reference_losses_and_gradients
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -92,7 +88,7 @@ def test_trainer_step_with_the_head_gives_the_reference_gradients(batch):
     images, labels, wrong = batch
     network = trained_looking_network()
     network.head.kernel.assign(tf.random.stateless_normal(network.head.kernel.shape, (1, 2)))
-    step = forward_forward_step(network, images, labels, 1.5, lambda logits: tf.constant(wrong), train_head=True)
+    step = forward_forward_step(network, images, labels, 1.5, lambda logits: tf.constant(wrong))
     reference = reference_losses_and_gradients(
         network, overlay_labels(images, labels), overlay_labels(images, wrong), 1.5
     )

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from ffviz.config import FFConfig
-from ffviz.model import FFNetwork
-from ffviz.train import Trainer, TrainingDiverged, learning_rate_factor
+from ffviz.batches import learning_rate_factor
+from ffviz.network import FFNetwork
+from ffviz.train import Trainer, TrainingDiverged
 
 
 def small_config(**changes):
