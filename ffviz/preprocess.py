@@ -15,10 +15,11 @@ import warnings
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ffviz.config import IMAGE_SIDE
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # Larger files are refused before they are decoded.
 MAX_UPLOAD_PIXELS = 50_000_000  # 50 megapixels: any phone photo, but no decompression bomb.
 WORKING_SIDE = 1024  # Uploads are shrunk to this before processing; the digit ends up 20 px.
-IMAGE_SIDE = 28  # MNIST's frame.
 FIT_SIDE = 20  # MNIST's digits fit a 20x20 box inside the frame.
 CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes.
 INK_THRESHOLD = 0.1  # Ink (0..1) below this is background noise, not part of the digit.

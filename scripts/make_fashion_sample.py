@@ -33,7 +33,7 @@ import numpy as np
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ffviz.data import IDX_FILES, read_idx_file  # noqa: E402
+from ffviz.data_files import IDX_FILES, read_idx_file  # noqa: E402
 
 DEBIAN_FOLDER = pathlib.Path("/usr/share/datasets/fashion-mnist")
 TRAIN_PER_CLASS = 400

@@ -13,6 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ffviz.config import IMAGE_SIDE, NUM_CLASSES
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and on a projector.
 LAYER_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 # D3's category10, the most familiar ten-colour palette, indexed by label.
@@ -22,8 +24,7 @@ LABEL_COLORS = (
 )  # fmt: skip
 THRESHOLD_COLOR = "#C2185B"  # In neither palette, so the threshold never looks like a layer.
 HIGHLIGHT_COLOR = "#FFC107"  # Outline of the chosen sample and the ten label pixels.
-NUM_LABELS = 10
-IMAGE_SIDE = 28
+NUM_LABELS = NUM_CLASSES
 MAX_CHART_POINTS = 2000  # Beyond this, old training steps are thinned; the live tail never is.
 TAIL_POINTS = 500  # The most recent steps, always drawn one by one.
 

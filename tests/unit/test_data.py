@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffviz import data
+from ffviz import data, data_files
 
 FULL_MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist.npz"
 
@@ -32,7 +32,7 @@ def small_arrays(train=50, test=20, seed=0):
 
 def write_idx(path, array):
     """Write a uint8 array as a gzipped IDX file, the format of the original MNIST files."""
-    magic = data.IDX_IMAGES_MAGIC if array.ndim == 3 else data.IDX_LABELS_MAGIC
+    magic = data_files.IDX_IMAGES_MAGIC if array.ndim == 3 else data_files.IDX_LABELS_MAGIC
     header = magic.to_bytes(4, "big") + b"".join(int(size).to_bytes(4, "big") for size in array.shape)
     with gzip.open(path, "wb") as stream:
         stream.write(header + array.astype(np.uint8).tobytes())
