@@ -98,6 +98,7 @@ def build_parser():
         "app",
         help="run the Streamlit app; other arguments go to 'streamlit run'",
         description=f"Runs 'streamlit run {APP_PATH}' with any further arguments passed through.",
+        add_help=False,  # `ffviz app --help` shows the options of `streamlit run`.
     )
     return parser
 
