@@ -177,10 +177,10 @@ def format_seconds(seconds):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--presets", default="default", help="comma-separated ffviz.cli presets (default: default)")
+    parser.add_argument("--presets", default="default", help="comma-separated ffviz.config presets (default: default)")
     parser.add_argument("--budget", type=float, help="most seconds of training per preset; fewer epochs if needed")
     parser.add_argument("--data", help="MNIST .npz in the Keras layout (default: FFVIZ_DATA or ../shared/data)")
-    parser.add_argument("--no-xla", action="store_true", help="compile the training steps without XLA")
+    parser.add_argument("--no-xla", action="store_true", help="compile the training steps without XLA (default: XLA)")
     parser.add_argument("--skip-kerasio", action="store_true", help="skip the keras.io schedule comparison")
     parser.add_argument("--quick", action="store_true", help="smoke test: sample data, tiny preset, no XLA")
     return parser

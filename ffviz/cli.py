@@ -171,7 +171,9 @@ def run_train(args):
     print(f"device: {device_description()}; config: {config.to_json()}")
     network = FFNetwork(config)
     jit_compile = False if args.no_xla else None  # None: the trainer's default, XLA.
-    trainer = Trainer(network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, jit_compile=jit_compile)
+    trainer = Trainer(
+        network, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, jit_compile=jit_compile
+    )
     started = time.perf_counter()
     try:
         train_with_progress(trainer)

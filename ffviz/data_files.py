@@ -69,7 +69,8 @@ def _validate_images(images, key, origin):
     square_ok = images.ndim == 3 and images.shape[1:] == (IMAGE_SIDE, IMAGE_SIDE)
     if not (flat_ok or square_ok) or len(images) == 0:
         raise ValueError(
-            f"{origin}: {key} must hold at least one image, shaped (N, {IMAGE_SIDE}, {IMAGE_SIDE}) or (N, {IMAGE_PIXELS}). "
+            f"{origin}: {key} must hold at least one image, "
+            f"shaped (N, {IMAGE_SIDE}, {IMAGE_SIDE}) or (N, {IMAGE_PIXELS}). "
             f"Received: shape={images.shape}"
         )
     images = images.reshape(len(images), IMAGE_PIXELS)

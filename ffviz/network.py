@@ -116,7 +116,8 @@ class FFNetwork:
     def _goodness_table(self, images):
         """Per-layer goodness of the ten labels for one chunk: (batch, layers, 10)."""
         activities = self.forward_with_label_codes(images, all_label_codes(image_maxima(images)))
-        stacked = ops.stack([goodness(activity, self.config.goodness) for activity in activities])  # (layers, 10 * batch)
+        rows = [goodness(activity, self.config.goodness) for activity in activities]
+        stacked = ops.stack(rows)  # (layers, 10 * batch)
         return ops.transpose(ops.reshape(stacked, (len(self.layers), NUM_CLASSES, -1)), (2, 0, 1))
 
     def _head_logits(self, images):

@@ -1,9 +1,10 @@
 """Training in a background thread that a user interface polls.
 
-The thread runs `train_step()` of any `ffviz.trainer_protocol.SteppingTrainer` in a loop and never touches the interface: it only
-appends records to a list under a lock. The interface calls `snapshot()` as often as it likes
-(a Streamlit fragment twice a second) and the control methods (`pause`, `resume`, `stop`,
-`step_once`, `set_threshold`, `set_learning_rate`, `set_delay`) from its own thread.
+The thread runs `train_step()` of any `ffviz.trainer_protocol.SteppingTrainer` in a loop and
+never touches the interface: it only appends records to a list under a lock. The interface
+calls `snapshot()` as often as it likes (a Streamlit fragment twice a second) and the control
+methods (`pause`, `resume`, `stop`, `step_once`, `set_threshold`, `set_learning_rate`,
+`set_delay`) from its own thread.
 
 A run ends by itself when the planned epochs are done, when the loss diverges, when `stop()`
 is called, or when `keep_alive()` (a callable from the interface, e.g. "is the browser tab
@@ -124,7 +125,9 @@ class TrainingRun:
     def set_threshold(self, threshold):
         """Move the threshold from the next step on; the network's saved config follows."""
         if not self.trainer.supports_threshold:
-            raise ValueError(f"{type(self.trainer).__name__} has no goodness threshold. Received: threshold={threshold!r}")
+            raise ValueError(
+                f"{type(self.trainer).__name__} has no goodness threshold. Received: threshold={threshold!r}"
+            )
         self.trainer.set_threshold(threshold)
         self._sync_config(threshold=float(threshold))
         self._record_event("threshold", float(threshold))
