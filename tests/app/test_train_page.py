@@ -107,7 +107,7 @@ def test_parse_layer_sizes_reads_commas_and_spaces():
     """Test that the layer list accepts spaces and rejects words with the text received."""
     import pytest
 
-    from ui.training import parse_layer_sizes
+    from ui.settings import parse_layer_sizes
 
     assert parse_layer_sizes(" 500, 500 ,") == (500, 500)
     with pytest.raises(ValueError, match="Received: 'a,b'"):
@@ -203,15 +203,15 @@ def test_history_csv_button_and_png_export_of_the_charts(app):
     """Test that after a step the CSV button is enabled and every chart offers a 2x PNG download."""
     import json
 
-    from ui import export
+    from ui import history
 
     open_train_page(app, layers="32")
     app.button(key="train_step").click().run()
     run = app.session_state["training_run"]
     assert rerun_until(app, lambda app: len(loss_traces(app)) == 1)
     assert not app.get_by_key("train_download_csv").proto.disabled
-    lines = export.history_csv(run.snapshot()["history"], 1).splitlines()
-    assert lines[0].startswith("step,epoch,seconds,loss_layer_0") and len(lines) >= 2
+    lines = history.history_csv(run.snapshot()["history"], 1).splitlines()
+    assert lines[0].startswith("step,epoch,seconds,loss_layer_1") and len(lines) >= 2
     charts = [node for node in app.get_by_key("train_loss_chart") if getattr(node, "type", "") == "plotly_chart"]
     config = json.loads(charts[0].proto.config)
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "ffviz_train_loss_plot", "scale": 2}

@@ -1,6 +1,6 @@
 """Helpers for the robustness tests (a module of its own: `from conftest import` is ambiguous).
 
-`ui.state` keeps the dataset and the pretrained model in `st.cache_resource`, which lives as
+`ui.session` keeps the dataset and the pretrained model in `st.cache_resource`, which lives as
 long as the test process; tests that point `FFVIZ_DATA` at broken files clear it first.
 """
 

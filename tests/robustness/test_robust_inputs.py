@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from robust_helpers import SAMPLE, new_app, stop_training
-from ui.state import setting_is_valid
+from ui.settings import setting_is_valid
 
 TRAIN_PAGE = "app_pages/train.py"
 
@@ -337,6 +337,6 @@ def test_out_of_range_settings_in_session_state_are_refused(key, value):
 
 
 def test_every_default_setting_is_valid():
-    from ui.state import widget_defaults
+    from ui.settings import defaults
 
-    assert all(setting_is_valid(key, value) for key, value in widget_defaults().items())
+    assert all(setting_is_valid(key, value) for key, value in defaults().items())
