@@ -69,7 +69,7 @@ class Setting:
     """
 
     key: str
-    page: str  # The url_path of the page that draws the widget; "sidebar" for app.py's.
+    page: str  # The url_path of the page that draws the widget; "sidebar" for `ui.layout.sidebar_controls`.
     kind: str
     default: object
     param: str  # The name in the link's query string.
@@ -87,9 +87,7 @@ class Setting:
         if self.kind == SWITCH:
             return isinstance(value, bool)
         if self.kind == CHOICE:
-            return any(type(value) is type(option) and value == option for option in self.options) or (
-                isinstance(value, float) and value in [option for option in self.options if isinstance(option, float)]
-            )
+            return any(type(value) is type(option) and value == option for option in self.options)
         if self.kind == LAYERS:
             return isinstance(value, str)  # Its content is checked on Start, with a message there.
         number = isinstance(value, int) if self.kind == INTEGER else _is_number(value)

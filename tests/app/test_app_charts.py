@@ -48,7 +48,10 @@ def test_loss_figure_has_one_coloured_line_per_layer():
 
 
 def test_events_become_dashed_vertical_lines_with_notes():
-    events = [{"step": 10, "setting": "threshold", "value": 2.0}, {"step": 20, "setting": "learning_rate", "value": 0.01}]
+    events = [
+        {"step": 10, "setting": "threshold", "value": 2.0},
+        {"step": 20, "setting": "learning_rate", "value": 0.01},
+    ]
     figure = training.loss_figure(history(30), events, 2, STYLE)
     lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
     assert [line.x0 for line in lines] == [10, 20]
@@ -167,7 +170,11 @@ def test_talk_style_is_larger():
 
 
 def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in_each_layer():
-    samples = {"step": 7, "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]], "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]}
+    samples = {
+        "step": 7,
+        "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]],
+        "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
+    }
     figure = training.goodness_histogram_figure(samples, 1.5, STYLE)
     assert [trace.type for trace in figure.data] == ["histogram"] * 4
     assert [trace.name for trace in figure.data] == ["positive", "negative"] * 2
@@ -186,7 +193,10 @@ def test_compare_figures_put_both_methods_against_seconds():
         {"step": 2, "seconds": 1.0, "loss": [0.6, 0.5], "quick_accuracy": 0.4},
         {"step": 3, "seconds": 1.5, "loss": [0.5, 0.4], "test_accuracy": 0.6},
     ]
-    backprop = [{"step": 1, "seconds": 0.2, "loss": [2.3]}, {"step": 2, "seconds": 0.4, "loss": [1.9], "quick_accuracy": 0.5}]
+    backprop = [
+        {"step": 1, "seconds": 0.2, "loss": [2.3]},
+        {"step": 2, "seconds": 0.4, "loss": [1.9], "quick_accuracy": 0.5},
+    ]
     histories = {"FF": ff, "Backprop": backprop}
     accuracy = compare.compare_accuracy_figure(histories, STYLE)
     assert [trace.name for trace in accuracy.data] == ["FF", "Backprop"]
@@ -194,7 +204,8 @@ def test_compare_figures_put_both_methods_against_seconds():
     np.testing.assert_allclose(accuracy.data[0].y, [40.0, 60.0])
     np.testing.assert_allclose(accuracy.data[1].y, [50.0])
     loss = compare.compare_loss_figure(histories, STYLE)
-    assert [trace.name for trace in loss.data] == ["FF layer 1 (FF loss)", "FF layer 2 (FF loss)", "Backprop (cross-entropy)"]
+    names = ["FF layer 1 (FF loss)", "FF layer 2 (FF loss)", "Backprop (cross-entropy)"]
+    assert [trace.name for trace in loss.data] == names
     np.testing.assert_allclose(loss.data[2].x, [0.2, 0.4])
     np.testing.assert_allclose(loss.data[1].y, [0.6, 0.5, 0.4])
 
