@@ -233,7 +233,8 @@ def current_digit():
     if digit is not None:
         return digit
     data = dataset()
-    return {"image": data.x_test[0].reshape(IMAGE_SIDE, IMAGE_SIDE), "label": int(data.y_test[0]), "description": "test digit #0"}
+    image = data.x_test[0].reshape(IMAGE_SIDE, IMAGE_SIDE)
+    return {"image": image, "label": int(data.y_test[0]), "description": "test digit #0"}
 
 
 # Background threads: a run stops when its browser tab is closed.
