@@ -82,7 +82,7 @@ def new_app(timeout=APP_RUN_TIMEOUT):
 def clear_streamlit_caches():
     """Empty `st.cache_resource` and `st.cache_data`, which live as long as the test process.
 
-    `ui.state` keeps the dataset and the pretrained model there; a test that points
+    `ui.session` keeps the dataset and the pretrained model there; a test that points
     `FFVIZ_DATA` at other files clears them first.
     """
     import streamlit as st

@@ -10,7 +10,7 @@ import numpy as np
 
 from tests import helpers
 from tests.helpers import new_app, stop_training
-from ui.state import session_keep_alive
+from ui.session import session_keep_alive
 
 TRAIN_PAGE = "app_pages/train.py"
 WAIT_SECONDS = 90  # The first step traces the training graph: seconds on two busy cores.
