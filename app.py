@@ -10,10 +10,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # Keras reads it once, at 
 
 import streamlit as st  # noqa: E402
 
-from ui import links, state  # noqa: E402
+from ui import layout, links, session  # noqa: E402
 
 st.set_page_config(page_title="ffviz: Forward-Forward explorer", page_icon=":material/neurology:", layout="wide")
-state.init_session()
+session.init_session()
 
 pages = [
     # The default page is served at "/" whatever its url_path, so /goodness is a hidden
@@ -29,14 +29,10 @@ page = st.navigation(pages)
 linked_page = links.read_once(pages)
 if linked_page is not None and linked_page is not page:
     st.switch_page(linked_page)
-links.write(page.url_path)
+links.write()
 links.show_notices()
-with st.sidebar:
-    # The talk-mode switch comes first, so it is at the top even though the rest of the
-    # sidebar is drawn after the page.
-    st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
-    st.selectbox(
-        "Dataset", state.DATASETS, key="dataset_name", format_func=state.DISPLAY_NAMES.get, on_change=state.dataset_changed
-    )
+# The talk-mode switch and the dataset come first, so they are at the top of the sidebar even
+# though the rest of it is drawn after the page.
+layout.sidebar_controls()
 page.run()
-state.render_sidebar()
+layout.render_sidebar()

@@ -2,23 +2,24 @@
 
 import streamlit as st
 
-from ui import charts, compare, state
+from ui import compare, layout, settings
+from ui.charts import compare as compare_charts
 
 st.title("Forward-Forward vs backpropagation")
-state.explain(
+layout.explain(
     "Both networks get the same hidden layers, the same training images and the same time. "
     "Forward-Forward trains each layer on its own goodness loss; backpropagation trains the whole "
     "network (plus a softmax output layer) on the cross-entropy of the labels. Hinton (2022, "
     "section 4) reports that FF is somewhat slower to learn and reaches a slightly lower accuracy."
-)  # fmt: skip
+)
 
 layers, budget, start, stop = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
 layers.text_input("Hidden layer sizes", key="compare_layers", help="Comma-separated units per layer, e.g. 500,500.")
-budget.number_input("Time budget (s)", *state.COMPARE_BUDGET_RANGE, step=10, key="compare_budget")
+budget.number_input("Time budget (s)", *settings.bounds("compare_budget"), step=10, key="compare_budget")
 start.button("Start", key="compare_start", type="primary", on_click=compare.start, disabled=compare.running())
 stop.button("Stop", key="compare_stop", on_click=compare.stop, disabled=not compare.running())
 if st.session_state.get(compare.PROBLEM):
-    st.error(st.session_state[compare.PROBLEM])
+    st.error(layout.escape_markdown(st.session_state[compare.PROBLEM]))
 
 live = compare.running()
 
@@ -39,12 +40,12 @@ def live_panel():
             if snapshot["state"] == "failed":
                 st.error(snapshot["message"])
             histories[method] = snapshot["history"]
-    style = state.chart_style()
-    accuracy_column, loss_column = (st.container(), st.container()) if state.talk_mode() else st.columns(2)
+    style = layout.chart_style()
+    accuracy_column, loss_column = (st.container(), st.container()) if layout.talk_mode() else st.columns(2)
     with accuracy_column, st.container(key="compare_accuracy_chart"):
-        state.show_chart(charts.compare_accuracy_figure(histories, style), key="compare_accuracy_plot")
+        layout.show_chart(compare_charts.compare_accuracy_figure(histories, style), key="compare_accuracy_plot")
     with loss_column, st.container(key="compare_loss_chart"):
-        state.show_chart(charts.compare_loss_figure(histories, style), key="compare_loss_plot")
+        layout.show_chart(compare_charts.compare_loss_figure(histories, style), key="compare_loss_plot")
     if live and not compare.running():
         st.rerun()  # Both runs ended: redraw the buttons and stop polling.
 

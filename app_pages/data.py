@@ -6,20 +6,19 @@ import numpy as np
 import streamlit as st
 
 from ffviz.overlay import overlay_labels
-from ui import charts, state
-
-GRID_SIZE = 24  # Three rows of eight digits.
+from ui import layout, session, settings
+from ui.charts import digits
 
 st.title("The data: positive and negative")
-state.explain(
+layout.explain(
     "Forward-Forward needs no separate label input: the label is **written into the image**, as a "
     "one-hot code in the first ten pixels of the top row (outlined in yellow). A digit with its "
     "true label is *positive* data, the same digit with a wrong label is *negative* data. Pick a "
     "digit from the grid and compare; hover over a pixel to read its value."
 )
 
-data = state.dataset()
-st.caption(f"Loaded: {data.describe()}.")
+data = session.dataset()
+st.caption(f"Loaded: {layout.escape_markdown(data.describe())}.")
 
 
 def new_samples():
@@ -27,32 +26,40 @@ def new_samples():
 
 
 controls = st.columns([1, 1, 2])
-seed = controls[0].number_input("Seed", 0, 10**9, key="data_seed", help="The same seed shows the same digits.")
+seed = controls[0].number_input(
+    "Seed", *settings.bounds("data_seed"), key="data_seed", help="The same seed shows the same digits."
+)
 controls[1].button("New samples", key="data_new_samples", on_click=new_samples)
-indices = np.random.default_rng(seed).choice(len(data.x_train), size=min(GRID_SIZE, len(data.x_train)), replace=False)
+grid_size = min(settings.DATA_GRID_SIZE, len(data.x_train))
+indices = np.random.default_rng(seed).choice(len(data.x_train), size=grid_size, replace=False)
 images, labels = data.x_train[indices], data.y_train[indices]
 chosen = controls[2].selectbox(
-    "Sample to look at", range(len(indices)), key="data_sample",
+    "Sample to look at",
+    range(len(indices)),
+    key="data_sample",
     format_func=lambda position: f"#{position}: {data.label_names[labels[position]]}",
-)  # fmt: skip
+)
 
 with st.container(key="data_grid"):
-    figure = charts.sample_grid_figure(images, labels, state.chart_style(), data.label_names, selected=chosen)
-    state.show_chart(figure, key="data_grid_plot")
+    figure = digits.sample_grid_figure(images, labels, layout.chart_style(), data.label_names, selected=chosen)
+    layout.show_chart(figure, key="data_grid_plot")
 
 true_label = int(labels[chosen])
 wrong_labels = [label for label in range(len(data.label_names)) if label != true_label]
 wrong_label = st.selectbox(
-    "Wrong label for the negative input", wrong_labels, key=f"data_wrong_label_{seed}_{chosen}",
+    "Wrong label for the negative input",
+    wrong_labels,
+    key=f"data_wrong_label_{seed}_{chosen}",
     index=int(np.random.default_rng(seed + chosen).integers(len(wrong_labels))),
     format_func=lambda label: data.label_names[label],
-)  # fmt: skip
+)
 positive, negative = np.asarray(overlay_labels(images[[chosen, chosen]], np.array([true_label, wrong_label])))
 titles = [
     "Raw digit",
     f"Positive: true label {data.label_names[true_label]}",
     f"Negative: wrong label {data.label_names[wrong_label]}",
 ]
-state.show_chart(charts.digit_row_figure([images[chosen], positive, negative], titles, state.chart_style()), key="data_overlay")
+style = layout.chart_style()
+layout.show_chart(digits.digit_row_figure([images[chosen], positive, negative], titles, style), key="data_overlay")
 pixels = {"raw": images[chosen], "positive": positive, "negative": negative}
-state.show_chart(charts.label_pixels_figure(pixels, state.chart_style()), key="data_label_pixels")
+layout.show_chart(digits.label_pixels_figure(pixels, style), key="data_label_pixels")

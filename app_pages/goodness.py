@@ -5,19 +5,22 @@ import random
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from ffviz.config import IMAGE_SIDE
 from ffviz.preprocess import canvas_to_mnist, image_file_to_mnist
-from ui import charts, state
+from ui import layout, readings, session, settings
+from ui.charts import digits
+from ui.charts import goodness as goodness_charts
 
 st.title("Which label is good?")
-state.explain(
+layout.explain(
     "Forward-Forward classifies by trying every label: it writes each of the ten labels into the "
     "image and measures the **goodness** (mean squared activity) of every layer. The label with the "
     "most goodness wins. Sketch a digit on the canvas, pick one from the test set or upload a photo, and "
     "watch the bars; the dashed line is the threshold that training pushed real digits above."
 )
 
-data = state.dataset()
-source = st.radio("Digit from", ("Draw", "Test set", "Upload"), key="goodness_source", horizontal=True)
+data = session.dataset()
+source = st.radio("Digit from", settings.options("goodness_source"), key="goodness_source", horizontal=True)
 
 
 def clear_canvas():
@@ -36,34 +39,42 @@ with input_column:
         st.space("medium")  # Room for the canvas's floating toolbar.
         with st.container(key="goodness_canvas_box"):
             drawing = st_canvas(
-                stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", width=280, height=280,
-                update_streamlit=True, return_image_data=True,
+                stroke_width=18,
+                stroke_color="#FFFFFF",
+                background_color="#000000",
+                width=280,
+                height=280,
+                update_streamlit=True,
+                return_image_data=True,
                 key="goodness_canvas" if version == 0 else f"goodness_canvas_{version}",
-            )  # fmt: skip
+            )
         st.button("Clear", key="goodness_clear", on_click=clear_canvas)
         if drawing.image_data is not None:
             try:
                 image, description = canvas_to_mnist(drawing.image_data), "your drawing"
             except ValueError as error:  # The canvas sent something other than pixels: ask again.
-                st.error(f"The drawing could not be read: {error} Press Clear and draw again.")
+                st.error(f"The drawing could not be read: {layout.escape_markdown(error)} Press Clear and draw again.")
         hint = "Draw a digit on the black square, as large as the square."
     elif source == "Test set":
         index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")
         st.button("Random digit", key="goodness_random", on_click=random_test_digit)
-        image, label = data.x_test[index].reshape(28, 28), int(data.y_test[index])
+        image, label = data.x_test[index].reshape(IMAGE_SIDE, IMAGE_SIDE), int(data.y_test[index])
         description = f"test digit #{index}"
     else:
-        upload = st.file_uploader("A picture of one digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="goodness_upload")
+        upload = st.file_uploader(
+            "A picture of one digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="goodness_upload"
+        )
         hint = "Upload a picture of one digit."
         if upload is not None:
             try:
                 image, description = image_file_to_mnist(upload.getvalue()), f"uploaded {upload.name}"
             except ValueError as error:
-                st.error(f"{upload.name}: {error}")
+                st.error(f"{layout.escape_markdown(upload.name)}: {layout.escape_markdown(error)}")
     with st.container(key="goodness_preview"):
         if image is not None:
             st.caption("What the network sees (28 × 28, centred like MNIST)")
-            state.show_chart(charts.digit_figure(image, state.chart_style().scaled(0.7)), key="goodness_preview_plot")
+            figure = digits.digit_figure(image, layout.chart_style().scaled(0.7))
+            layout.show_chart(figure, key="goodness_preview_plot")
 
 
 def show_reading(image, label, description, hint):
@@ -75,12 +86,12 @@ def show_reading(image, label, description, hint):
     if image is None:
         st.info(hint)
         return
-    state.set_current_digit(image, label, description)
-    network = state.active_network()
+    session.set_current_digit(image, label, description)
+    network = session.active_network()
     try:
-        reading = state.classify(network, image)
+        reading = readings.classify(network, image)
     except ValueError as error:
-        st.error(f"The model could not read this digit: {error}")
+        st.error(f"The model could not read this digit: {layout.escape_markdown(error)}")
         return
     with st.container(key="goodness_prediction"):
         truth = "" if label is None else f" (true label: {data.label_names[label]})"
@@ -90,16 +101,20 @@ def show_reading(image, label, description, hint):
             f"Softmax read-out: {data.label_names[reading['softmax_prediction']]} "
             f"({100 * reading['probabilities'].max():.0f}%)."
         )
-    layout = st.radio("Layers", ("Stacked", "Grouped"), key="goodness_layout", horizontal=True)
-    figure = charts.goodness_bars_figure(
-        reading["goodness"], network.config.threshold, reading["prediction"], state.chart_style(),
-        label_names=data.label_names, mode="stack" if layout == "Stacked" else "group",
-    )  # fmt: skip
+    bar_layout = st.radio("Layers", settings.options("goodness_layout"), key="goodness_layout", horizontal=True)
+    figure = goodness_charts.goodness_bars_figure(
+        reading["goodness"],
+        network.config.threshold,
+        reading["prediction"],
+        layout.chart_style(),
+        label_names=data.label_names,
+        mode="stack" if bar_layout == "Stacked" else "group",
+    )
     with st.container(key="goodness_chart"):
-        state.show_chart(figure, key="goodness_bars")
-    if not state.talk_mode():
-        figure = charts.probabilities_figure(reading["probabilities"], state.chart_style(), data.label_names)
-        state.show_chart(figure, key="goodness_probabilities")
+        layout.show_chart(figure, key="goodness_bars")
+    if not layout.talk_mode():
+        figure = goodness_charts.probabilities_figure(reading["probabilities"], layout.chart_style(), data.label_names)
+        layout.show_chart(figure, key="goodness_probabilities")
 
 
 with chart_column:

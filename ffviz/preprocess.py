@@ -23,6 +23,7 @@ WORKING_SIDE = 1024  # Uploads are shrunk to this before processing; the digit e
 FIT_SIDE = 20  # MNIST's digits fit a 20x20 box inside the frame.
 CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices, on both axes.
 INK_THRESHOLD = 0.1  # Ink (0..1) below this is background noise, not part of the digit.
+UPLOAD_FORMATS = ("PNG", "JPEG")  # Pillow decoders used for uploads; no other format's code runs.
 # What Pillow raises for bytes that are not an image it can decode, or that decode to too much.
 DECODE_ERRORS = (
     UnidentifiedImageError,
@@ -184,7 +185,8 @@ def open_image(data):
         # Pillow only warns about a decompression bomb up to twice its limit; refuse it too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))  # Reads the header only.
+            # Reads the header only, and tries no decoder but PNG's and JPEG's.
+            image = Image.open(io.BytesIO(data), formats=UPLOAD_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ValueError(f"The image has too many pixels to decode safely ({error}).") from error
         except DECODE_ERRORS as error:

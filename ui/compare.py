@@ -8,10 +8,9 @@ a run also stops on time while the user is on another page.
 
 import streamlit as st
 
-from ffviz.config import FFConfig
+from ffviz.config import FFConfig, parse_layer_sizes
 from ffviz.runner import RUNNING, TrainingRun
-from ui import state
-from ui.training import parse_layer_sizes
+from ui import session
 
 RUNS = "compare_runs"  # dict: {"FF": run, "Backprop": run, "budget": seconds} or None.
 PROBLEM = "compare_problem"  # A message for st.error, or None.
@@ -47,18 +46,22 @@ def start():
     stop()
     st.session_state[PROBLEM] = None
     try:
-        config = FFConfig().replace(layer_sizes=parse_layer_sizes(st.session_state["compare_layers"]), epochs=MAX_EPOCHS)
+        layer_sizes = parse_layer_sizes(st.session_state["compare_layers"])
+        config = FFConfig().replace(layer_sizes=layer_sizes, epochs=MAX_EPOCHS)
     except ValueError as error:
         st.session_state[PROBLEM] = str(error)
         st.session_state[RUNS] = None
         return
     budget = float(st.session_state["compare_budget"])
-    data = state.load_data()
+    data = session.load_data()
     arrays = (data.x_train, data.y_train, data.x_test, data.y_test)
-    session_alive = state.session_keep_alive()
+    session_alive = session.session_keep_alive()
     ff = TrainingRun(FFNetwork(config), *arrays, eval_every=EVAL_EVERY)
     backprop = TrainingRun(None, *arrays, trainer=BackpropTrainer(config, *arrays), eval_every=EVAL_EVERY)
-    started = {"FF": _with_keep_alive(ff, budget, session_alive), "Backprop": _with_keep_alive(backprop, budget, session_alive)}
+    started = {
+        "FF": _with_keep_alive(ff, budget, session_alive),
+        "Backprop": _with_keep_alive(backprop, budget, session_alive),
+    }
     st.session_state[RUNS] = {**started, "budget": budget, "dataset": data.name}
     for run in (ff, backprop):
         run.start()
@@ -90,7 +93,7 @@ def running():
 def summary(run, budget):
     """One line about a run: steps, seconds and its latest test accuracy."""
     snapshot = run.snapshot()
-    accuracies = [r.get("test_accuracy", r.get("quick_accuracy")) for r in snapshot["history"]]
+    accuracies = [record.get("test_accuracy", record.get("quick_accuracy")) for record in snapshot["history"]]
     accuracies = [value for value in accuracies if value is not None]
     accuracy = f", test accuracy {100 * accuracies[-1]:.1f}%" if accuracies else ""
     ended = " (time budget used)" if snapshot["elapsed"] >= budget else ""

@@ -3,16 +3,18 @@
 Callbacks run before the page is drawn, so the page always shows the state that a click
 produced. The run's thread never calls Streamlit; the page polls `run.snapshot()`. Problems
 the user can fix (a bad layer list, a bad model file) are kept in session state under
-`train_problem` and shown with `st.error` by the page, never as a traceback.
+`train_problem` and shown with `st.error` by the page, never as a traceback. Messages are
+plain text (they may hold a file's name or a value typed in); the page escapes them.
 """
 
 import streamlit as st
 
 from ffviz.checkpoint import load_network
 from ffviz.config import FFConfig, parse_layer_sizes
+from ffviz.data import DISPLAY_NAMES
 from ffviz.network import FFNetwork
 from ffviz.runner import RUNNING, TrainingRun
-from ui import export, state
+from ui import history, session
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
@@ -48,7 +50,7 @@ def architecture_changed(run):
 
 
 def current_run():
-    return st.session_state.get(state.RUN)
+    return st.session_state.get(session.RUN)
 
 
 def _new_run():
@@ -58,14 +60,14 @@ def _new_run():
     except ValueError as error:
         st.session_state[PROBLEM] = str(error)
         return None
-    data = state.load_data()
+    data = session.load_data()
     network = FFNetwork(config)
     network.metadata = {"dataset": data.name, "data_source": data.source, "trained_in": "ffviz app"}
     run = TrainingRun(
-        network, data.x_train, data.y_train, data.x_test, data.y_test, keep_alive=state.session_keep_alive()
+        network, data.x_train, data.y_train, data.x_test, data.y_test, keep_alive=session.session_keep_alive()
     )
     run.set_delay(float(st.session_state["train_speed"]))
-    st.session_state[state.RUN] = run
+    st.session_state[session.RUN] = run
     return run
 
 
@@ -112,7 +114,7 @@ def reset():
     run = current_run()
     if run is not None:
         run.stop(wait=False)
-    st.session_state[state.RUN] = None
+    st.session_state[session.RUN] = None
 
 
 def threshold_changed():
@@ -151,14 +153,15 @@ def use_trained_model():
     if accuracy is not None:
         network.metadata["test_accuracy"] = {network.config.readout: accuracy}
     note = f", test {100 * accuracy:.1f}%" if accuracy is not None else ""
-    trained_on = state.DISPLAY_NAMES.get(network.metadata.get("dataset"), "this session's data")
-    state.use_network(network, "trained", f"trained on {trained_on} in this session ({snapshot['step']} steps{note})")
+    trained_on = DISPLAY_NAMES.get(network.metadata.get("dataset"), "this session's data")
+    description = f"trained on {trained_on} in this session ({snapshot['step']} steps{note})"
+    session.use_network(network, "trained", description)
     st.session_state[NOTE] = "The other pages now use the network trained here."
 
 
 def use_pretrained_model():
-    state.use_pretrained()
-    st.session_state[NOTE] = f"Back to the {state.active_model()['description']}."
+    session.use_pretrained()
+    st.session_state[NOTE] = f"Back to the {session.active_model()['description']}."
 
 
 def upload_changed():
@@ -172,7 +175,7 @@ def upload_changed():
     except ValueError as error:
         st.session_state[PROBLEM] = f"The current model is kept. {error}"
         return
-    state.use_network(network, "uploaded", f"uploaded from {upload.name}")
+    session.use_network(network, "uploaded", f"uploaded from {upload.name}")
     st.session_state[NOTE] = f"Now using {network!r} from {upload.name}."
 
 
@@ -183,7 +186,7 @@ def trained_copy(run, snapshot):
     config, so the copy gets a config with the live values.
     """
     config = run.network.config.replace(threshold=snapshot["threshold"], learning_rate=snapshot["learning_rate"])
-    return state.copy_network(run.network, config)
+    return session.copy_network(run.network, config)
 
 
 def download():
@@ -195,8 +198,8 @@ def download():
     run = current_run()
     if run is not None and run.history:
         return (lambda: trained_copy(run, run.snapshot()).to_bytes()), "ffviz_trained.npz"
-    network = state.active_network()
-    return network.to_bytes, f"ffviz_{state.active_model()['source']}.npz"
+    network = session.active_network()
+    return network.to_bytes, f"ffviz_{session.active_model()['source']}.npz"
 
 
 def needs_refresh(run):
@@ -220,4 +223,4 @@ def history_download():
     if run is None:
         return None
     num_layers = run.network.config.num_layers
-    return lambda: export.history_csv(run.snapshot()["history"], num_layers).encode()
+    return lambda: history.history_csv(run.snapshot()["history"], num_layers).encode()

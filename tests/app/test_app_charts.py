@@ -1,11 +1,13 @@
-"""Unit tests of the pure figure builders in `ui/charts.py`: shapes, colours, thinning."""
+"""Unit tests of the pure figure builders in `ui/charts/` and the history thinning they draw from."""
 
 import numpy as np
 import pytest
 
-from ui import charts
+from ui import history as history_module
+from ui.charts import compare, digits, inside, style, training
+from ui.charts import goodness as goodness_charts
 
-STYLE = charts.NORMAL_STYLE
+STYLE = style.NORMAL_STYLE
 
 
 def history(steps, num_layers=2):
@@ -22,32 +24,35 @@ def history(steps, num_layers=2):
 
 
 def test_palettes_are_distinct_and_wrap():
-    assert len(set(charts.LAYER_COLORS)) == len(charts.LAYER_COLORS) >= 8
-    assert len(set(charts.LABEL_COLORS)) == 10
-    assert charts.THRESHOLD_COLOR not in charts.LAYER_COLORS + charts.LABEL_COLORS
-    assert charts.layer_color(len(charts.LAYER_COLORS)) == charts.layer_color(0)
+    assert len(set(style.LAYER_COLORS)) == len(style.LAYER_COLORS) >= 8
+    assert len(set(style.LABEL_COLORS)) == 10
+    assert style.THRESHOLD_COLOR not in style.LAYER_COLORS + style.LABEL_COLORS
+    assert style.layer_color(len(style.LAYER_COLORS)) == style.layer_color(0)
 
 
 def test_thin_history_keeps_the_live_tail():
     records = history(10_000)
-    thinned = charts.thin_history(records, max_points=2000, tail=500)
+    thinned = history_module.thin_history(records, max_points=2000, tail=500)
     assert len(thinned) <= 2000
     assert thinned[-500:] == records[-500:]
     assert thinned[0] == records[0]
-    assert charts.thin_history(records[:100]) == records[:100]
+    assert history_module.thin_history(records[:100]) == records[:100]
 
 
 def test_loss_figure_has_one_coloured_line_per_layer():
-    figure = charts.loss_figure(history(50, 3), [], 3, STYLE)
+    figure = training.loss_figure(history(50, 3), [], 3, STYLE)
     assert [trace.name for trace in figure.data] == ["Layer 1", "Layer 2", "Layer 3"]
-    assert [trace.line.color for trace in figure.data] == [charts.layer_color(i) for i in range(3)]
+    assert [trace.line.color for trace in figure.data] == [style.layer_color(i) for i in range(3)]
     assert len(figure.data[0].x) == 50
     assert figure.layout.font.size >= 16
 
 
 def test_events_become_dashed_vertical_lines_with_notes():
-    events = [{"step": 10, "setting": "threshold", "value": 2.0}, {"step": 20, "setting": "learning_rate", "value": 0.01}]
-    figure = charts.loss_figure(history(30), events, 2, STYLE)
+    events = [
+        {"step": 10, "setting": "threshold", "value": 2.0},
+        {"step": 20, "setting": "learning_rate", "value": 0.01},
+    ]
+    figure = training.loss_figure(history(30), events, 2, STYLE)
     lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
     assert [line.x0 for line in lines] == [10, 20]
     assert all(line.line.dash == "dash" for line in lines)
@@ -58,31 +63,31 @@ def test_events_become_dashed_vertical_lines_with_notes():
 def test_slider_ticks_close_together_are_merged_into_their_last_value():
     events = [{"step": 100 + tick, "setting": "threshold", "value": 1.5 + 0.05 * tick} for tick in range(1, 11)]
     events.append({"step": 105, "setting": "learning_rate", "value": 0.01})
-    merged = charts.merge_events(events, min_gap=30)
+    merged = history_module.merge_events(events, min_gap=30)
     assert merged == [
         {"step": 101, "setting": "threshold", "value": 2.0},
         {"step": 105, "setting": "learning_rate", "value": 0.01},
     ]
-    figure = charts.loss_figure(history(1000), events, 2, STYLE)
+    figure = training.loss_figure(history(1000), events, 2, STYLE)
     assert [annotation.text for annotation in figure.layout.annotations] == ["threshold → 2", "lr → 0.01"]
 
 
 def test_goodness_history_pairs_positive_and_negative_in_the_layer_colour():
-    figure = charts.goodness_history_figure(history(20), [], 2, STYLE)
+    figure = training.goodness_history_figure(history(20), [], 2, STYLE)
     assert len(figure.data) == 2 * 2 + 1
-    assert figure.data[0].line.color == figure.data[1].line.color == charts.layer_color(0)
+    assert figure.data[0].line.color == figure.data[1].line.color == style.layer_color(0)
     assert figure.data[0].line.dash == "solid" and figure.data[1].line.dash == "dot"
     assert figure.data[-1].name == "threshold"
-    assert figure.data[-1].line.color == charts.THRESHOLD_COLOR
+    assert figure.data[-1].line.color == style.THRESHOLD_COLOR
 
 
 @pytest.mark.parametrize("mode, line_at", [("stack", 3.0), ("group", 1.5)])
 def test_goodness_bars_stack_layers_and_mark_threshold_and_prediction(mode, line_at):
     goodness = np.arange(20, dtype=np.float32).reshape(2, 10) / 10
-    figure = charts.goodness_bars_figure(goodness, 1.5, predicted=9, style=STYLE, mode=mode)
+    figure = goodness_charts.goodness_bars_figure(goodness, 1.5, predicted=9, style=STYLE, mode=mode)
     bars = [trace for trace in figure.data if trace.type == "bar"]
     assert len(bars) == 2 and all(len(bar.y) == 10 for bar in bars)
-    assert [bar.marker.color for bar in bars] == [charts.layer_color(0), charts.layer_color(1)]
+    assert [bar.marker.color for bar in bars] == [style.layer_color(0), style.layer_color(1)]
     assert figure.layout.barmode == mode
     assert bars[0].marker.line.width[9] > 0 and bars[0].marker.line.width[0] == 0
     assert "◀" in bars[0].x[9]
@@ -91,33 +96,33 @@ def test_goodness_bars_stack_layers_and_mark_threshold_and_prediction(mode, line
 
 
 def test_probabilities_use_the_label_colours():
-    figure = charts.probabilities_figure(np.full(10, 0.1), STYLE)
-    assert list(figure.data[0].marker.color) == list(charts.LABEL_COLORS)
+    figure = goodness_charts.probabilities_figure(np.full(10, 0.1), STYLE)
+    assert list(figure.data[0].marker.color) == list(style.LABEL_COLORS)
 
 
 def test_sample_grid_titles_use_label_colours_and_outline_the_chosen_digit():
     labels = np.array([3, 1, 4, 1, 5])
-    figure = charts.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
+    figure = digits.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
     assert len(figure.data) == 5
-    assert [annotation.font.color for annotation in figure.layout.annotations] == [charts.label_color(l) for l in labels]
+    assert [annotation.font.color for annotation in figure.layout.annotations] == [style.label_color(l) for l in labels]
     assert figure.layout.shapes[0].xref == "x3"
 
 
 def test_digit_row_outlines_the_ten_label_pixels():
     image = np.zeros((28, 28))
-    figure = charts.digit_row_figure([image, image, image], ["raw", "positive", "negative"], STYLE)
+    figure = digits.digit_row_figure([image, image, image], ["raw", "positive", "negative"], STYLE)
     assert len(figure.data) == 3
     assert len(figure.layout.shapes) == 3
     assert (figure.layout.shapes[0].x0, figure.layout.shapes[0].x1) == (-0.5, 9.5)
 
 
 def test_label_pixels_figure_shows_ten_values_per_row():
-    figure = charts.label_pixels_figure({"positive": np.eye(784)[3], "negative": np.eye(784)[5]}, STYLE)
+    figure = digits.label_pixels_figure({"positive": np.eye(784)[3], "negative": np.eye(784)[5]}, STYLE)
     assert np.asarray(figure.data[0].z).shape == (2, 10)
 
 
 def test_tile_places_images_with_gaps():
-    mosaic = charts.tile(np.ones((5, 2, 2)), columns=3)
+    mosaic = inside.tile(np.ones((5, 2, 2)), columns=3)
     assert mosaic.shape == (2 * 3 - 1, 3 * 3 - 1)
     assert np.isnan(mosaic[2]).all()
     assert np.nansum(mosaic) == 5 * 4
@@ -125,7 +130,7 @@ def test_tile_places_images_with_gaps():
 
 def test_receptive_fields_are_symmetric_around_zero():
     fields = np.random.default_rng(0).normal(size=(100, 28, 28))
-    figure = charts.receptive_fields_figure(fields, STYLE, count=64)
+    figure = inside.receptive_fields_figure(fields, STYLE, count=64)
     heatmap = figure.data[0]
     assert heatmap.zmin == -heatmap.zmax == -1.0
     assert np.asarray(heatmap.z).shape == (8 * 29 - 1, 8 * 29 - 1)
@@ -135,7 +140,7 @@ def test_receptive_fields_are_symmetric_around_zero():
 def test_receptive_fields_ignore_the_label_pixels_when_scaling():
     fields = np.full((1, 28, 28), 0.5)
     fields[0, 0, :10] = 100.0  # Label-pixel weights, far larger than the rest.
-    heatmap = charts.receptive_fields_figure(fields, STYLE, count=1).data[0]
+    heatmap = inside.receptive_fields_figure(fields, STYLE, count=1).data[0]
     z = np.asarray(heatmap.z, dtype=float)
     assert z[5, 5] == 1.0
     assert np.asarray(heatmap.customdata)[0, 0, 1] == 100.0
@@ -144,7 +149,7 @@ def test_receptive_fields_ignore_the_label_pixels_when_scaling():
 def test_activations_figure_has_a_panel_per_layer_and_label():
     activations = {"true 3": [np.ones(500), np.ones(64)], "wrong 5": [np.zeros(500), np.zeros(64)]}
     goodness = {"true 3": [1.0, 1.0], "wrong 5": [0.0, 0.0]}
-    figure = charts.activations_figure(activations, goodness, STYLE)
+    figure = inside.activations_figure(activations, goodness, STYLE)
     assert len(figure.data) == 4
     notes = [annotation.text for annotation in figure.layout.annotations]
     assert notes[:2] == ["true 3", "wrong 5"]
@@ -153,20 +158,24 @@ def test_activations_figure_has_a_panel_per_layer_and_label():
 
 def test_confusion_figure_writes_the_counts():
     confusion = np.arange(100).reshape(10, 10)
-    figure = charts.confusion_figure(confusion, STYLE)
+    figure = inside.confusion_figure(confusion, STYLE)
     assert np.asarray(figure.data[0].z).shape == (10, 10)
     assert figure.data[0].texttemplate == "%{z}"
     assert figure.data[0].zmax == 98  # The largest off-diagonal count: errors get the colour range.
 
 
 def test_talk_style_is_larger():
-    assert charts.TALK_STYLE.font_size > charts.NORMAL_STYLE.font_size >= 16
-    assert charts.TALK_STYLE.height > charts.NORMAL_STYLE.height
+    assert style.TALK_STYLE.font_size > style.NORMAL_STYLE.font_size >= 16
+    assert style.TALK_STYLE.height > style.NORMAL_STYLE.height
 
 
 def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in_each_layer():
-    samples = {"step": 7, "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]], "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]}
-    figure = charts.goodness_histogram_figure(samples, 1.5, STYLE)
+    samples = {
+        "step": 7,
+        "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]],
+        "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
+    }
+    figure = training.goodness_histogram_figure(samples, 1.5, STYLE)
     assert [trace.type for trace in figure.data] == ["histogram"] * 4
     assert [trace.name for trace in figure.data] == ["positive", "negative"] * 2
     assert figure.data[0].marker.color != figure.data[1].marker.color
@@ -184,20 +193,24 @@ def test_compare_figures_put_both_methods_against_seconds():
         {"step": 2, "seconds": 1.0, "loss": [0.6, 0.5], "quick_accuracy": 0.4},
         {"step": 3, "seconds": 1.5, "loss": [0.5, 0.4], "test_accuracy": 0.6},
     ]
-    backprop = [{"step": 1, "seconds": 0.2, "loss": [2.3]}, {"step": 2, "seconds": 0.4, "loss": [1.9], "quick_accuracy": 0.5}]
+    backprop = [
+        {"step": 1, "seconds": 0.2, "loss": [2.3]},
+        {"step": 2, "seconds": 0.4, "loss": [1.9], "quick_accuracy": 0.5},
+    ]
     histories = {"FF": ff, "Backprop": backprop}
-    accuracy = charts.compare_accuracy_figure(histories, STYLE)
+    accuracy = compare.compare_accuracy_figure(histories, STYLE)
     assert [trace.name for trace in accuracy.data] == ["FF", "Backprop"]
     np.testing.assert_allclose(accuracy.data[0].x, [1.0, 1.5])
     np.testing.assert_allclose(accuracy.data[0].y, [40.0, 60.0])
     np.testing.assert_allclose(accuracy.data[1].y, [50.0])
-    loss = charts.compare_loss_figure(histories, STYLE)
-    assert [trace.name for trace in loss.data] == ["FF layer 1 (FF loss)", "FF layer 2 (FF loss)", "Backprop (cross-entropy)"]
+    loss = compare.compare_loss_figure(histories, STYLE)
+    names = ["FF layer 1 (FF loss)", "FF layer 2 (FF loss)", "Backprop (cross-entropy)"]
+    assert [trace.name for trace in loss.data] == names
     np.testing.assert_allclose(loss.data[2].x, [0.2, 0.4])
     np.testing.assert_allclose(loss.data[1].y, [0.6, 0.5, 0.4])
 
 
 def test_compare_figures_accept_runs_that_have_no_steps_yet():
     histories = {"FF": [], "Backprop": []}
-    assert len(charts.compare_loss_figure(histories, STYLE).data) == 0
-    assert [len(trace.x) for trace in charts.compare_accuracy_figure(histories, STYLE).data] == [0, 0]
+    assert len(compare.compare_loss_figure(histories, STYLE).data) == 0
+    assert [len(trace.x) for trace in compare.compare_accuracy_figure(histories, STYLE).data] == [0, 0]

@@ -16,8 +16,8 @@ def test_fashion_names_its_classes_on_the_data_page_and_warns_about_the_mnist_mo
     assert "Trouser" in titles or "Sneaker" in titles or "Bag" in titles
     assert any("Fashion-MNIST" in caption.value for caption in app.sidebar.caption)
     warnings = " ".join(element.value for element in app.sidebar.warning)
-    if app.session_state["model"]["source"] == "pretrained":
-        assert "trained on MNIST" in warnings
+    assert app.session_state["model"]["source"] == "pretrained"  # A fresh session uses the shipped model.
+    assert "trained on MNIST" in warnings
     app.selectbox(key="dataset_name").set_value("mnist").run()
     assert "trained on MNIST" not in " ".join(element.value for element in app.sidebar.warning)
 

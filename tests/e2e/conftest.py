@@ -8,7 +8,6 @@ while it ran, and the session fails if one appears later.
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from playwright.sync_api import sync_playwright
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+from tests.e2e.helpers import SCREENSHOTS
+from tests.helpers import wait_until
 
 # Debian's chromium: Playwright's own browser download is not reachable here.
 CHROMIUM = "/usr/bin/chromium"
@@ -101,14 +101,17 @@ def app_server(pytestconfig, tmp_path_factory):
         )
     server = AppServer(url, log_path)
     server.pid = process.pid  # For tests that watch the server's own threads and CPU time.
+
+    def healthy_or_exited():
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with status {process.returncode}:\n{server.log()}")
+        return server_is_healthy(url)
+
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not server_is_healthy(url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with status {process.returncode}:\n{server.log()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit was not healthy after {SERVER_START_SECONDS} s:\n{server.log()}")
-            time.sleep(0.5)
+        try:
+            wait_until(healthy_or_exited, SERVER_START_SECONDS, interval=0.5, message="the server's health check")
+        except AssertionError as error:
+            pytest.fail(f"streamlit was not healthy: {error}\n{server.log()}")
         yield server
         # Read the log before stopping the server: what it prints while shutting down
         # (Streamlit closing websockets, TensorFlow threads ending) is not the app's doing.

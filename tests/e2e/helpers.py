@@ -5,13 +5,16 @@ Streamlit marks its root element with the state of the script run:
 finished, and `data-test-connection-state="CONNECTED"` while the websocket is up.
 Widgets are found by their key: Streamlit gives each keyed element the class
 `st-key-<key>`.
-"""
 
-from pathlib import Path
+Paths and the polling `wait_until` are shared with the other test folders in `tests/helpers.py`;
+this module keeps only what needs a browser.
+"""
 
 from playwright.sync_api import expect
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+from tests.helpers import REPO
+
+SCREENSHOTS = REPO / "tests" / "e2e" / "screenshots"
 
 # Streamlit debounces some widgets by about 200 ms before it starts a rerun.
 RERUN_DEBOUNCE_MS = 250

@@ -4,13 +4,13 @@ import os
 
 import pytest
 
-from robust_helpers import SAMPLE, clear_streamlit_caches, new_app, stop_training
+from tests.helpers import MNIST_SAMPLE, clear_streamlit_caches, new_app, stop_training
 
 
 @pytest.fixture(autouse=True)
 def sample_data(monkeypatch, tmp_path):
     """The shipped sample, no Keras cache and no download: each test sees the same data."""
-    monkeypatch.setenv("FFVIZ_DATA", str(SAMPLE))
+    monkeypatch.setenv("FFVIZ_DATA", str(MNIST_SAMPLE))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "tensorflow"))
     import ffviz.data

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from robust_helpers import new_app, stop_training
+from tests.helpers import new_app, stop_training
 
 TRAIN_PAGE = "app_pages/train.py"
 MEMORY_BUDGET_GIB = 3.0  # Resident memory of the whole process with 8 sessions training.

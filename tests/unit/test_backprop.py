@@ -1,12 +1,11 @@
 """Backpropagation on the same architecture, driven like a Forward-Forward run."""
 
-import time
-
 import numpy as np
 
 from ffviz.backprop import BackpropTrainer
 from ffviz.config import FFConfig
 from ffviz.runner import TrainingRun
+from tests.helpers import wait_until
 
 
 def test_backprop_lowers_its_loss_and_learns(sample):
@@ -22,11 +21,8 @@ def test_backprop_runs_in_the_background_like_forward_forward(sample):
     trainer = BackpropTrainer(FFConfig(layer_sizes=(32,), epochs=1), x_train, y_train, x_test, y_test)
     run = TrainingRun(None, x_train, y_train, x_test, y_test, trainer=trainer, eval_every=10)
     run.start()
-    deadline = time.monotonic() + 60
-    while run.snapshot()["state"] != "finished" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: run.snapshot()["state"] == "finished", 60, message="the backprop run finished")
     snapshot = run.snapshot()
-    assert snapshot["state"] == "finished"
     assert len(snapshot["history"]) == 40 and snapshot["goodness_samples"] is None
     assert snapshot["test_accuracy"][0][1] > 0.5
     assert sum("quick_accuracy" in record for record in snapshot["history"]) == 3

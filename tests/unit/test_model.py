@@ -5,8 +5,8 @@ import io
 import numpy as np
 import pytest
 
-from ffviz.config import FFConfig
 from ffviz.checkpoint import load_network
+from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
 from ffviz.objective import goodness
 from ffviz.overlay import overlay_labels
@@ -31,10 +31,43 @@ def test_goodness_per_label_matches_one_label_at_a_time(network, images):
             np.testing.assert_allclose(table[:, layer, label], np.asarray(goodness(activity)), rtol=1e-5, atol=1e-7)
 
 
-def test_goodness_read_out_is_the_argmax_of_the_layer_sum(network, images):
-    summed = network.goodness_per_label(images).sum(axis=1)
-    np.testing.assert_array_equal(network.predict(images, "goodness"), summed.argmax(axis=1))
+def hand_set_network():
+    """One layer of ten units whose goodness for each label can be worked out by hand.
+
+    Unit u reads label pixel u (weight 1), and unit 3 also reads pixel 100 and unit 5 pixel
+    200 (weight 1); every other weight and bias is 0, and each input row is scaled to length 1.
+    """
+    network = FFNetwork(FFConfig(layer_sizes=(10,), input_length="unit", readout="goodness"))
+    kernel, bias, *head = network.get_weights()
+    kernel, bias = np.zeros_like(kernel), np.zeros_like(bias)  # (784, 10), (10,)
+    kernel[np.arange(10), np.arange(10)] = 1.0
+    kernel[100, 3] = kernel[200, 5] = 1.0
+    network.set_weights([kernel, bias, *head])
+    return network
+
+
+def test_goodness_read_out_picks_the_label_with_the_largest_hand_computed_goodness():
+    """Test goodness per label and the prediction against numbers worked out by hand.
+
+    An image with only pixel 100 at 1 and label l written in (label pixel l = image max = 1)
+    has length sqrt(2), so after scaling both pixels are 1/sqrt(2). For l = 3 both feed unit 3:
+    activity sqrt(2), goodness (mean square over 10 units) 2/10. For any other l, unit l and
+    unit 3 each get 1/sqrt(2): goodness (1/2 + 1/2)/10. The image with pixel 200 prefers label 5.
+    """
+    network = hand_set_network()
+    images = np.zeros((2, 784), np.float32)
+    images[0, 100] = images[1, 200] = 1.0
+    expected = np.full((2, 10), 0.1, np.float32)
+    expected[0, 3] = expected[1, 5] = 0.2
+    # rtol: the scaling divides by the length plus a small epsilon (1e-4 of a length of sqrt(2)).
+    np.testing.assert_allclose(network.goodness_per_label(images)[:, 0, :], expected, rtol=1e-3)
+    np.testing.assert_allclose(network.label_scores(images, "goodness"), expected, rtol=1e-3)
+    np.testing.assert_array_equal(network.predict(images, "goodness"), [3, 5])
+
+
+def test_softmax_read_out_gives_probabilities(network, images):
     probabilities = network.label_scores(images, "softmax")
+    assert probabilities.shape == (7, 10) and np.all(probabilities >= 0)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 

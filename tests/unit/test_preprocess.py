@@ -206,3 +206,11 @@ def test_too_many_pixels_is_rejected():
 def test_upload_that_is_not_bytes_is_rejected():
     with pytest.raises(ValueError, match="Expected the file's bytes"):
         preprocess.image_file_to_mnist("digit.png")
+
+
+@pytest.mark.parametrize("format_name", ["GIF", "BMP", "TIFF", "WEBP"])
+def test_a_readable_digit_in_another_format_is_refused_undecoded(format_name):
+    """Only Pillow's PNG and JPEG decoders see uploads: a GIF, BMP, TIFF or WebP is refused by name."""
+    content = encode(draw_digit_seven(0, 255).convert("RGB"), format_name)
+    with pytest.raises(ValueError, match="not a PNG or JPEG image"):
+        preprocess.image_file_to_mnist(content)

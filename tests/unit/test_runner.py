@@ -9,15 +9,14 @@ import pytest
 from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
 from ffviz.runner import TrainingRun
+from tests import helpers
+
+WAIT_SECONDS = 30.0
 
 
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def wait_until(condition, timeout=WAIT_SECONDS):
+    """`helpers.wait_until` with this file's default timeout; fails the test when it runs out."""
+    return helpers.wait_until(condition, timeout)
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def test_divergence_fails_the_run_with_its_reason(make_run):
     run.start()
     assert wait_until(lambda: run.snapshot()["state"] == "failed")
     assert "NaN" in run.snapshot()["message"]
-    assert not run.alive or wait_until(lambda: not run.alive)
+    assert wait_until(lambda: not run.alive)
 
 
 def test_speed_control_is_validated(make_run):

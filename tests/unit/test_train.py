@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ffviz.config import FFConfig
 from ffviz.batches import learning_rate_factor
+from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
 from ffviz.train import Trainer, TrainingDiverged
 
@@ -79,17 +79,33 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_weights(sample):
     assert trainer.step == 1
 
 
-def test_a_huge_learning_rate_is_caught(sample):
-    """A learning rate of 10 blows the weights up; training ends with a message, weights finite."""
+def test_a_loss_that_overflows_stops_training_and_puts_back_the_last_finite_weights(sample):
+    """Test that a real infinite loss raises `TrainingDiverged` and restores the weights of the last finite loss.
+
+    A huge learning rate cannot do it: Adam moves each weight by about the learning rate per
+    step, the config caps it at 10, and ReLU units die long before float32 overflows (an
+    earlier version of this test relied on it and never diverged). A threshold of 1e36 can:
+    sharpness x (threshold - goodness) is about 1e39, beyond float32's 3.4e38, so softplus gives
+    inf. It is set between steps, as the Train page's slider does, inside a fused call of
+    several steps, so there are trained weights to put back.
+    """
     x_train, y_train, _, _ = sample
-    network = FFNetwork(small_config(learning_rate=10.0, lr_decay=False, sharpness=1000.0))
+    network = FFNetwork(small_config(sharpness=1000.0, lr_decay=False))
     trainer = Trainer(network, x_train, y_train)
-    try:
-        for _ in trainer.run(max_steps=200):
-            pass
-    except TrainingDiverged as error:
-        assert "Lower the learning rate" in str(error)
-    assert all(np.all(np.isfinite(weight)) for weight in network.get_weights())
+    list(trainer.run(max_steps=2))
+    # Step 3 starts from these weights and sees a finite loss; step 4 sees the first infinite one,
+    # computed on the weights step 3 made, so those are dropped and these put back.
+    last_finite = network.get_weights()
+    list(trainer.run(max_steps=1))
+    dropped = network.get_weights()
+    trainer.set_threshold(1e36)
+    with pytest.raises(TrainingDiverged, match="infinite at step 4 .*last weights with a finite loss were kept"):
+        list(trainer.run(max_steps=10))
+    assert trainer.step == 3
+    kept = network.get_weights()
+    for kept_weight, finite_weight in zip(kept, last_finite):
+        np.testing.assert_array_equal(kept_weight, finite_weight)
+    assert any(not np.array_equal(kept_weight, dropped_weight) for kept_weight, dropped_weight in zip(kept, dropped))
 
 
 def test_learning_rate_schedule_is_flat_then_linear_to_zero():

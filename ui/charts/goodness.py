@@ -1,0 +1,71 @@
+"""The Goodness page's figures: goodness of each label per layer, and the softmax read-out (Hinton 2022, 3.3)."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.charts.style import NUM_LABELS, THRESHOLD_COLOR, label_color, layer_color, style_figure
+
+
+def goodness_bars_figure(goodness, threshold, predicted, style, label_names=None, mode="stack"):
+    """Goodness of each label for one image, one bar segment per layer.
+
+    Args:
+        goodness: (layers, 10) goodness of every label in every layer.
+        threshold: the per-layer goodness threshold.
+        predicted: the predicted label, outlined and named on the x axis.
+        mode: "stack" (a layer's goodness on top of the one below; the threshold line is
+            then drawn at layers x threshold) or "group" (bars side by side).
+    """
+    goodness = np.asarray(goodness, dtype=np.float32)
+    num_layers = goodness.shape[0]
+    label_names = label_names or [str(label) for label in range(NUM_LABELS)]
+    ticks = [f"<b>{name} ◀</b>" if label == predicted else name for label, name in enumerate(label_names)]
+    figure = go.Figure()
+    for layer in range(num_layers):
+        outline = [4 if label == predicted else 0 for label in range(NUM_LABELS)]
+        figure.add_trace(
+            go.Bar(
+                x=ticks,
+                y=goodness[layer],
+                name=f"Layer {layer + 1}",
+                marker={"color": layer_color(layer), "line": {"width": outline, "color": "#111111"}},
+                hovertemplate="label %{x}<br>goodness %{y:.3f}<extra>Layer " + str(layer + 1) + "</extra>",
+            )
+        )
+    stacked = mode == "stack"
+    line_at = threshold * num_layers if stacked else threshold
+    if stacked and num_layers > 1:
+        note = f"threshold × {num_layers} layers = {line_at:g}"
+    else:
+        note = f"threshold {threshold:g}"
+    figure.add_hline(
+        y=line_at,
+        line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 3},
+        annotation_text=note,
+        annotation_position="top left",
+        annotation_font={"size": style.font_size, "color": THRESHOLD_COLOR},
+        annotation_bgcolor="rgba(255, 255, 255, 0.8)",
+    )
+    figure.update_layout(barmode="stack" if stacked else "group")
+    figure.update_xaxes(title_text="label written into the image", type="category")
+    figure.update_yaxes(title_text="goodness", rangemode="tozero")
+    return style_figure(figure, style, "Goodness of each label")
+
+
+def probabilities_figure(probabilities, style, label_names=None):
+    """The softmax read-out's probability of each label, in the labels' colours."""
+    probabilities = np.asarray(probabilities, dtype=np.float32).reshape(-1)
+    label_names = label_names or [str(label) for label in range(NUM_LABELS)]
+    figure = go.Figure(
+        go.Bar(
+            x=label_names,
+            y=100.0 * probabilities,
+            marker={"color": [label_color(label) for label in range(NUM_LABELS)]},
+            text=[f"{100.0 * value:.0f}%" if value >= 0.01 else "" for value in probabilities],
+            textposition="outside",
+            hovertemplate="label %{x}<br>probability %{y:.1f}%<extra></extra>",
+        )
+    )
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(title_text="probability (%)", range=[0, 115])
+    return style_figure(figure, style.scaled(0.7), "Softmax read-out (one pass, neutral label)", legend=False)

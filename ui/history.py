@@ -1,0 +1,93 @@
+"""The training history as the charts and the CSV export read it: thinning, change events, accuracy points.
+
+A `TrainingRun` keeps one record per step: {"step", "epoch", "seconds", "loss",
+"goodness_pos", "goodness_neg", "threshold", ...}, with per-layer lists, plus
+"test_accuracy" at the end of an epoch and "quick_accuracy" at the quick checks. Everything
+here is a pure function of those records, so the tests call it without Streamlit.
+"""
+
+import csv
+import io
+import math
+
+import numpy as np
+
+MAX_CHART_POINTS = 2000  # Beyond this, old training steps are thinned; the live tail never is.
+TAIL_POINTS = 500  # The most recent steps, always drawn one by one.
+PER_LAYER_COLUMNS = ("loss", "goodness_pos", "goodness_neg")
+
+
+def thin_history(history, max_points=MAX_CHART_POINTS, tail=TAIL_POINTS):
+    """At most about `max_points` records: every k-th old one plus the last `tail`, all kept.
+
+    Plotly would otherwise draw tens of thousands of steps; thinning only the old part keeps
+    the live end of the curve exact, so the newest steps never disappear from the chart.
+    """
+    if len(history) <= max_points:
+        return list(history)
+    old, recent = history[:-tail], history[-tail:]
+    stride = math.ceil(len(old) / (max_points - tail))
+    return list(old[::stride]) + list(recent)
+
+
+def merge_events(events, min_gap):
+    """Changes of one setting less than `min_gap` steps apart become their last one.
+
+    Dragging or arrow-keying a slider sends a change per tick; the chart marks where the
+    setting settled, not every tick on the way.
+    """
+    merged = []
+    for event in sorted(events, key=lambda event: event["step"]):
+        same = [index for index, kept in enumerate(merged) if kept["setting"] == event["setting"]]
+        if same and event["step"] - merged[same[-1]]["step"] < min_gap:
+            merged[same[-1]] = {**event, "step": merged[same[-1]]["step"]}
+        else:
+            merged.append(dict(event))
+    return merged
+
+
+def history_arrays(history, key):
+    """Steps (points,) and the per-layer series `key` (points, layers) of the thinned history.
+
+    NumPy arrays, not lists: Plotly checks a list element by element, which at a refresh
+    twice a second would take most of a CPU core away from training.
+    """
+    records = thin_history(history)
+    steps = np.fromiter((record["step"] for record in records), dtype=np.int64, count=len(records))
+    values = np.array([record[key] for record in records], dtype=np.float32).reshape(len(records), -1)
+    return steps, values
+
+
+def accuracy_points(history):
+    """(seconds, accuracy in percent) of every record with a quick or an epoch-end test accuracy."""
+    points = [
+        (record["seconds"], 100.0 * record.get("test_accuracy", record.get("quick_accuracy")))
+        for record in history
+        if record.get("test_accuracy", record.get("quick_accuracy")) is not None
+    ]
+    return [seconds for seconds, _ in points], [percent for _, percent in points]
+
+
+def history_columns(num_layers):
+    """The CSV header: step, epoch, seconds, per layer (from 1, as on the charts) loss and goodness, accuracy."""
+    per_layer = [f"{name}_layer_{layer + 1}" for layer in range(num_layers) for name in PER_LAYER_COLUMNS]
+    return ["step", "epoch", "seconds", *per_layer, "test_accuracy"]
+
+
+def history_csv(history, num_layers):
+    """The training history (one `TrainingRun` record per step) as CSV text.
+
+    `test_accuracy` is only measured at the end of each epoch, so it is empty on the other
+    rows. Layers are numbered from 1, as on the charts: `loss_layer_1` is the first layer.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(history_columns(num_layers))
+    for record in history:
+        per_layer = [
+            record[name][layer] if name in record else "" for layer in range(num_layers) for name in PER_LAYER_COLUMNS
+        ]
+        accuracy = record.get("test_accuracy")
+        row = [record["step"], record["epoch"], record.get("seconds", ""), *per_layer]
+        writer.writerow([*row, "" if accuracy is None else accuracy])
+    return buffer.getvalue()

@@ -1,0 +1,105 @@
+"""How every page looks: talk mode, chart style, explanations, charts, safe text and the shared sidebar.
+
+Text that comes from outside the app (a link's values, a file's name, a model file's
+metadata, a data path) goes through `escape_markdown` before any Markdown element shows it,
+so a shared link or a crafted file cannot put a link or an image into the app's own boxes.
+"""
+
+import re
+
+import streamlit as st
+
+from ffviz.data import DISPLAY_NAMES
+from ui import session, settings
+from ui.charts.style import NORMAL_STYLE, TALK_STYLE
+
+# The characters that make Markdown (and Streamlit's extensions: $ math, ~ strike-through) links,
+# images, HTML, emphasis, code, headings or tables, plus ":" and "@" and the dot of "www.", which
+# GitHub-flavoured Markdown turns into links on their own (https://..., www...., name@host).
+# A backslash before each makes it plain text.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]()<>#!|~$:@]|(?<=www)\.)", re.IGNORECASE)
+
+# Talk mode: larger text in the main area (the charts grow through `chart_style()`).
+TALK_MODE_CSS = """
+<style>
+[data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] label p { font-size: 1.3rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+</style>
+"""
+
+
+def escape_markdown(text):
+    """`text` (any object, as `str`) with every Markdown character escaped, so it shows as typed."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def talk_mode():
+    return bool(st.session_state.get("talk_mode", False))
+
+
+def chart_style():
+    """Chart font size and height: larger in talk mode, for the back row of a lecture hall."""
+    return TALK_STYLE if talk_mode() else NORMAL_STYLE
+
+
+def explain(text):
+    """A page's short explanation, hidden in talk mode where the speaker says it."""
+    if not talk_mode():
+        st.markdown(text)
+
+
+def chart_config(name):
+    """Plotly's config for one chart: no logo, and a "download as PNG" button at twice the size."""
+    return {
+        "displaylogo": False,
+        "displayModeBar": "hover",
+        "toImageButtonOptions": {"format": "png", "filename": f"ffviz_{name or 'chart'}", "scale": 2},
+    }
+
+
+def show_chart(figure, key=None):
+    st.plotly_chart(figure, key=key, width="stretch", config=chart_config(key))
+
+
+def sidebar_controls():
+    """The talk-mode switch and the dataset choice, at the top of the sidebar on every page."""
+    with st.sidebar:
+        st.toggle("Talk mode", key="talk_mode", help="Hide explanations and enlarge charts for a projector.")
+        st.selectbox(
+            "Dataset",
+            settings.options("dataset_name"),
+            key="dataset_name",
+            format_func=DISPLAY_NAMES.get,
+            on_change=session.dataset_changed,
+        )
+
+
+def render_sidebar():
+    """Device, data source and active model, on every page, below the talk-mode switch.
+
+    `app.py` draws it after the page, so a page that needs no network yet (the empty
+    canvas) is on screen while TensorFlow still loads for the device and model lines.
+    """
+    from ffviz.system import device_description
+
+    with st.sidebar:
+        data = session.dataset()
+        st.caption(f"**Device:** {escape_markdown(device_description())}")
+        st.caption(f"**Data:** {escape_markdown(data.describe())}")
+        for notice in data.notices:
+            st.warning(escape_markdown(notice))
+        for notice in st.session_state.get(session.SETTINGS_NOTICES, []):
+            st.warning(notice)  # Already escaped where the value is put in.
+        model = session.active_model()
+        st.caption(f"**Model:** {escape_markdown(repr(model['network']))}, {escape_markdown(model['description'])}")
+        trained_on = session.model_dataset(model)
+        if trained_on is not None and trained_on != data.name:
+            st.warning(
+                f"This model was trained on {escape_markdown(DISPLAY_NAMES.get(trained_on, trained_on))}, but the "
+                f"data shown is {DISPLAY_NAMES.get(data.name, data.name)}: its predictions mean little. "
+                "Train one on the Train page."
+            )
+        if model["source"] == "untrained":
+            st.info("The pretrained model could not be loaded. Train one on the Train page.")
+    if talk_mode():
+        st.markdown(TALK_MODE_CSS, unsafe_allow_html=True)
