@@ -23,11 +23,10 @@ import pathlib
 import sys
 import time
 
-import ffviz  # noqa: F401  (sets KERAS_BACKEND before anything imports keras)
-
 import numpy as np
 import tensorflow as tf
 
+import ffviz  # noqa: F401  (sets KERAS_BACKEND before anything imports keras)
 from benchmarks.kerasio_schedule import KerasIoSchedule
 from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, PRESETS
 from ffviz.data import load_dataset

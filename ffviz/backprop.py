@@ -14,8 +14,8 @@ import time
 import keras
 import numpy as np
 
-from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
 from ffviz.batches import MiniBatchPlan
+from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
 
 BACKPROP_LEARNING_RATE = 0.001  # Adam's usual default, which suits this small MLP.
 

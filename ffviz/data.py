@@ -26,7 +26,7 @@ import socket
 import numpy as np
 
 from ffviz.config import DATASETS, NUM_CLASSES
-from ffviz.data_files import IDX_FILES, read_idx_folder, read_npz, read_path
+from ffviz.data_files import IDX_FILES, read_idx_folder, read_npz, read_path, validate_arrays
 
 DISPLAY_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 ENVIRONMENT_VARIABLES = {"mnist": "FFVIZ_DATA", "fashion_mnist": "FFVIZ_FASHION_DATA"}

@@ -136,9 +136,7 @@ class Trainer(MiniBatchPlan):
     ):
         self.network = network
         self.config = network.config
-        super().__init__(
-            x_train, y_train, x_test, y_test, self.config.batch_size, self.config.epochs, self.config.seed
-        )
+        super().__init__(x_train, y_train, x_test, y_test, self.config.batch_size, self.config.epochs, self.config.seed)
         self.base_learning_rate = self.config.learning_rate
         self.threshold = tf.Variable(float(self.config.threshold), trainable=False, dtype="float32")
         self.optimizers = [make_optimizer(self.base_learning_rate) for _ in network.layers]

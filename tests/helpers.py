@@ -11,6 +11,7 @@ module for a path do not pay for importing Streamlit.
 """
 
 import pathlib
+import re
 import time
 
 import numpy as np
@@ -103,6 +104,11 @@ def stop_training(app_test):
         run.stop(wait=True)
 
 
+def as_shown(markdown):
+    """Markdown text as the reader sees it: the app escapes user-controlled text (`\\(` shows `(`)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def error_texts(app_test):
-    """The texts of every `st.error` on the page."""
-    return [element.value for element in app_test.error]
+    """The texts of every `st.error` on the page, as the reader sees them."""
+    return [as_shown(element.value) for element in app_test.error]

@@ -104,7 +104,9 @@ def test_sample_grid_titles_use_label_colours_and_outline_the_chosen_digit():
     labels = np.array([3, 1, 4, 1, 5])
     figure = digits.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
     assert len(figure.data) == 5
-    assert [annotation.font.color for annotation in figure.layout.annotations] == [style.label_color(l) for l in labels]
+    assert [annotation.font.color for annotation in figure.layout.annotations] == [
+        style.label_color(label) for label in labels
+    ]
     assert figure.layout.shapes[0].xref == "x3"
 
 

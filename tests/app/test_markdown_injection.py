@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 import pytest
+from page_helpers import plotly_spec
 from streamlit.testing.v1 import AppTest
 
-from page_helpers import plotly_spec
 from ui.session import copy_network
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

@@ -36,6 +36,7 @@ def test_the_installed_streamlit_is_a_known_good_version_and_gets_patched():
 
 def test_an_unknown_streamlit_version_is_not_patched_and_a_warning_is_logged(caplog, monkeypatch):
     """Test that outside the known-good versions the private function is left alone and a warning says so."""
+
     def original():
         """Stands in for Streamlit's own clean-up."""
 

@@ -3,7 +3,6 @@
 import time
 
 import numpy as np
-
 from page_helpers import plotly_array, plotly_spec, texts
 
 TRAIN_PAGE = "app_pages/train.py"
@@ -59,6 +58,7 @@ def test_threshold_change_is_marked_on_the_chart(app):
     app.button(key="train_start").click().run()
     assert rerun_until(app, lambda app: len(loss_traces(app)) == 2)
     app.slider(key="train_threshold").set_value(2.5).run()
+
     def threshold_marked(app):
         annotations = plotly_spec(app, "train_loss_chart")["layout"].get("annotations", [])
         return any("threshold" in (annotation.get("text") or "") for annotation in annotations)

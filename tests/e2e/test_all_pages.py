@@ -10,7 +10,7 @@ from tests.helpers import APP_SCRIPT
 
 
 def page_url_paths():
-    """"" (the default page) and the `url_path` of every other `st.Page` in app.py, read from its source.
+    """ "" (the default page) and the `url_path` of every other `st.Page` in app.py, read from its source.
 
     Read from app.py rather than listed here, so a page added to the app is tested without
     anyone remembering to add it (the compare page was once missed). The default page is

@@ -125,7 +125,9 @@ def picture_bytes(size, mode, fmt, invert=False):
         background, ink = ((20, 40, 160), (250, 240, 60)) if invert else ((245, 240, 225), (30, 30, 120))
     image = Image.new(mode, size, background)
     width, height = size
-    ImageDraw.Draw(image).line([(width * 0.5, height * 0.15), (width * 0.5, height * 0.85)], fill=ink, width=max(3, width // 12))
+    ImageDraw.Draw(image).line(
+        [(width * 0.5, height * 0.15), (width * 0.5, height * 0.85)], fill=ink, width=max(3, width // 12)
+    )
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
     return buffer.getvalue()
@@ -307,7 +309,14 @@ def test_broken_data_source_falls_back_to_the_sample_with_a_warning(monkeypatch,
 
 @pytest.mark.parametrize(
     "layers, words",
-    [("0,100000", "0"), ("64,100000", "100000"), ("-5", "-5"), ("1e9", "1e9"), ("64;64", "64;64"), ("", "at least one")],
+    [
+        ("0,100000", "0"),
+        ("64,100000", "100000"),
+        ("-5", "-5"),
+        ("1e9", "1e9"),
+        ("64;64", "64;64"),
+        ("", "at least one"),
+    ],
 )
 def test_bad_layer_sizes_are_refused_on_start(app, layers, words):
     app.switch_page(TRAIN_PAGE).run()

@@ -103,7 +103,8 @@ def test_sessions_train_side_by_side(sessions):
         memory = resident_gib()
         steps = [run.trainer.step for run in runs]
         report = ", ".join(
-            f"{page} median {statistics.median(times):.3f} s / max {max(times):.3f} s" for page, times in timings.items()
+            f"{page} median {statistics.median(times):.3f} s / max {max(times):.3f} s"
+            for page, times in timings.items()
         )
         print(f"\n{sessions} sessions training: RSS {memory:.2f} GiB; idle redraws: {report}; steps so far {steps}")
         assert memory < MEMORY_BUDGET_GIB

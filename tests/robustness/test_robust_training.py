@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from tests import helpers
-from tests.helpers import new_app, stop_training
+from tests.helpers import stop_training
 from ui.session import session_keep_alive
 
 TRAIN_PAGE = "app_pages/train.py"
@@ -58,7 +58,9 @@ def test_a_huge_learning_rate_fails_with_a_reason_and_keeps_finite_weights(app):
     app.run()
     assert not app.exception
     errors = [element.value for element in app.error]
-    assert any("loss became" in error and "last weights with a finite loss were kept" in error for error in errors), errors
+    assert any("loss became" in error and "last weights with a finite loss were kept" in error for error in errors), (
+        errors
+    )
     # Step 2 started from `good` and saw a finite loss; step 3's loss, on the weights that step 2's
     # huge update made, was not: so exactly `good` is put back.
     for kept, finite in zip(run.network.get_weights(), good):

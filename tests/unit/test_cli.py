@@ -4,15 +4,17 @@ import pathlib
 
 import pytest
 
-from ffviz.cli import main
 from ffviz.checkpoint import load_network
+from ffviz.cli import main
 
 SAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "assets" / "mnist_sample.npz")
 
 
 def test_train_then_evaluate(tmp_path, capsys):
     model_path = tmp_path / "tiny.npz"
-    code = main(["train", "--preset", "tiny", "--layers", "64,64", "--epochs", "1", "--data", SAMPLE, "--out", str(model_path)])
+    code = main(
+        ["train", "--preset", "tiny", "--layers", "64,64", "--epochs", "1", "--data", SAMPLE, "--out", str(model_path)]
+    )
     output = capsys.readouterr().out
     assert code == 0, output
     assert "layer 1 loss" in output and "layer 2 loss" in output  # Per-layer loss, counted from 1 as on the charts.

@@ -9,7 +9,7 @@ that was built trace by trace, plus the axis fonts of every subplot.
 
 import dataclasses
 
-from ffviz.config import IMAGE_SIDE, NUM_CLASSES
+from ffviz.config import NUM_CLASSES
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies and on a projector.
 LAYER_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
