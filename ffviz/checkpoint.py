@@ -37,6 +37,7 @@ FILE_FORMAT = "ffviz-model-1"
 # Files written before these settings existed trained with unit length and no jitter.
 DEFAULTS_OF_OLDER_FILES = {"input_length": "unit", "jitter": 0}
 MAX_CONFIG_CHARACTERS = 4096  # A saved config is about 400 characters of JSON.
+MAX_MARKER_CHARACTERS = 64  # The format marker is 13; another marker of this length is reported as wrong.
 MAX_METADATA_CHARACTERS = 65536  # Saved metadata (dataset, accuracies, command) is under 1,000.
 MAX_NPY_HEADER_BYTES = 4096  # NumPy writes 128-byte headers; a header this long is not NumPy's.
 MAX_MEMBERS = 3 + 2 * (MAX_LAYERS + 1)  # format, config, metadata and each layer's and the head's two weights.
@@ -214,7 +215,7 @@ def parse_json_object(text, what, name):
 
 def read_config(archive, name):
     """The validated `FFConfig` (within the budget) and the metadata dict, after the format marker."""
-    if read_text(archive, "format", len(FILE_FORMAT), name, required=False) != FILE_FORMAT:
+    if read_text(archive, "format", MAX_MARKER_CHARACTERS, name, required=False) != FILE_FORMAT:
         raise ModelFileError(f"{name} is not an ffviz model file: it has no '{FILE_FORMAT}' marker.")
     values = parse_json_object(read_text(archive, "config", MAX_CONFIG_CHARACTERS, name), "config", name)
     try:
