@@ -5,6 +5,11 @@
     ffviz info
     ffviz app --server.port 8502
 
+Every network meets the budget of `ffviz.budget` (parameters and estimated training memory);
+`--max-parameters N` raises the parameter cap for one command and `--no-budget` lifts both
+limits. `train` checks that `--out` can be written before it trains, and saves to a file in the
+current folder, saying so, if saving still fails after training.
+
 `train` shows a live progress bar per epoch on a terminal and one line per epoch when its
 output goes to a file or a pipe (Keras's own `keras.utils.Progbar`). Layers are numbered from 1,
 as on the app's charts. TensorFlow's start-up logs are silenced (`ffviz.system`); set
@@ -12,6 +17,7 @@ as on the app's charts. TensorFlow's start-up logs are silenced (`ffviz.system`)
 """
 
 import argparse
+import os
 import pathlib
 import subprocess
 import sys
@@ -19,6 +25,7 @@ import time
 
 import numpy as np
 
+from ffviz.budget import DEFAULT_BUDGET, MAX_PARAMETERS, NO_BUDGET, Budget, using_budget
 from ffviz.config import (
     DATASETS,
     GOODNESS_MEASURES,
@@ -85,11 +92,13 @@ def build_parser():
     )
     train.add_argument("--out", default="model.npz", help="model file to write (default: model.npz)")
     add_data_options(train)
+    add_budget_options(train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and per-class table of a saved model")
     evaluate.add_argument("model", help="a model file written by 'train'")
     evaluate.add_argument("--readout", choices=READOUTS)
     add_data_options(evaluate)
+    add_budget_options(evaluate)
 
     info = commands.add_parser("info", help="TensorFlow version, device and data source")
     add_data_options(info)
@@ -106,6 +115,57 @@ def build_parser():
 def add_data_options(parser):
     parser.add_argument("--data", help="an .npz in the Keras layout or a folder of the four IDX .gz files")
     parser.add_argument("--dataset", choices=DATASETS, default="mnist")
+
+
+def add_budget_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--max-parameters",
+        type=positive_integer,
+        help=f"parameter cap of the network (default {MAX_PARAMETERS:,}); the memory limit still applies",
+    )
+    group.add_argument("--no-budget", action="store_true", help="no limit on parameters or estimated memory")
+
+
+def positive_integer(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def budget_from_args(args):
+    """The budget of one command: the default, or what `--max-parameters` / `--no-budget` ask for."""
+    if getattr(args, "no_budget", False):
+        return NO_BUDGET
+    if getattr(args, "max_parameters", None) is not None:
+        return Budget(max_parameters=args.max_parameters)
+    return DEFAULT_BUDGET
+
+
+def check_output_path(path):
+    """Raise `ValueError` unless a model file can be written at `path`: checked before training."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"--out must be a file name, but {path} is a folder.")
+    if not os.path.isdir(folder):
+        raise ValueError(f"The folder of --out does not exist: {folder}. Received: --out {path}")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise ValueError(f"--out cannot be written: no permission to write in {folder}. Received: --out {path}")
+
+
+def save_with_fallback(network, path, fallback_folder="."):
+    """Save to `path`; if that fails, to a new file in `fallback_folder`. Returns (saved path, problem or None)."""
+    try:
+        network.save(path)
+        return str(path), None
+    except OSError as error:
+        fallback = os.path.join(fallback_folder, f"ffviz-model-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz")
+        network.save(fallback)
+        return fallback, f"could not save {path} ({error.strerror or error})"
 
 
 def config_from_args(args):
@@ -164,6 +224,7 @@ def run_train(args):
     from ffviz.train import Trainer, TrainingDiverged
 
     config = config_from_args(args)
+    check_output_path(args.out)
     dataset = load_dataset(args.dataset, args.data, strict=bool(args.data))
     print(dataset.describe())
     for notice in dataset.notices:
@@ -192,10 +253,13 @@ def run_train(args):
         "command": "ffviz " + " ".join(sys.argv[1:]),
         "device": device_description(),
     }
-    network.save(args.out)
+    saved, problem = save_with_fallback(network, args.out)
     accuracies = ", ".join(f"{readout} {accuracy:.4f}" for readout, accuracy in results.items())
     print(f"trained in {seconds:.1f} s ({trainer.seconds:.1f} s in training steps); test accuracy: {accuracies}")
-    print(f"saved {args.out}")
+    if problem:
+        print(f"error: {problem}; the model is saved as {saved} instead", file=sys.stderr)
+        return 1
+    print(f"saved {saved}")
     return 0
 
 
@@ -250,7 +314,9 @@ def main(argv=None):
     try:
         if args.command == "app":
             return run_app(extra)
-        return {"train": run_train, "evaluate": run_evaluate, "info": run_info}[args.command](args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        with using_budget(budget_from_args(args)):
+            return {"train": run_train, "evaluate": run_evaluate, "info": run_info}[args.command](args)
+    except ValueError as error:  # Bad settings, over budget, an unusable model file (`ModelFileError`).
+        message = " ".join(str(error).split())  # One line, whatever the message holds.
+        print(f"error: {message}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ rejected with a message instead of failing deep inside TensorFlow.
 import dataclasses
 import json
 import math
+import numbers
 
 NUM_CLASSES = 10  # MNIST and Fashion-MNIST both have ten labels.
 IMAGE_SIDE = 28  # MNIST and Fashion-MNIST images are 28 x 28.
@@ -27,8 +28,13 @@ INPUT_LENGTHS = ("unit", "sqrt_dim")  # L2 length of each layer's normalised inp
 GOODNESS_MEASURES = ("mean_square",)  # How a layer's activities become one goodness number.
 LOSSES = ("softplus",)  # How a layer's goodness of positive and negative data becomes its loss.
 DATASETS = ("mnist", "fashion_mnist")  # The data sets that `ffviz.data.load_dataset` can load.
-MAX_LAYER_UNITS = 8192  # Wider layers do not fit an interactive tool on a CPU.
-MAX_LAYERS = 8
+# Shape limits; the budget (`ffviz.budget`, checked by `FFConfig.validate`) bounds the whole network.
+MAX_LAYER_UNITS = 8192  # Units per layer.
+MAX_LAYERS = 8  # Hidden layers.
+MAX_BATCH_SIZE = 60000  # Images per step: the whole MNIST training set.
+MAX_EPOCHS = 1000  # Passes over the training set.
+MAX_SEED = 2**31 - 1  # Seeds are 31-bit, as NumPy's and TensorFlow's generators all accept.
+MAX_SHARPNESS = 1000  # softplus(1000 * margin) is already a step function.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +64,10 @@ class FFConfig:
         for name in ("layer_sizes", "readout_layers"):
             values = getattr(self, name)
             try:
-                object.__setattr__(self, name, tuple(int(value) for value in values))
-            except (TypeError, ValueError):
+                if isinstance(values, (str, bytes)):
+                    raise TypeError(name)
+                object.__setattr__(self, name, tuple(integer(name, value) for value in values))
+            except (TypeError, ValueError, OverflowError):
                 raise ValueError(f"{name} must be a list of integers. Received: {name}={values!r}") from None
 
     @property
@@ -71,7 +79,7 @@ class FFConfig:
         return self.readout_layers or tuple(range(self.num_layers))
 
     def validate(self):
-        """Raise `ValueError` naming the first setting that is out of range; return self."""
+        """Raise `ValueError` naming the first setting that is out of range or over budget; return self."""
         if not self.layer_sizes:
             raise ValueError("layer_sizes must list at least one hidden layer. Received: layer_sizes=()")
         if len(self.layer_sizes) > MAX_LAYERS:
@@ -84,18 +92,18 @@ class FFConfig:
                     f"Each layer size must be an integer from 1 to {MAX_LAYER_UNITS}. "
                     f"Received: layer_sizes={self.layer_sizes}"
                 )
+        check_integer("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        check_integer("epochs", self.epochs, 1, MAX_EPOCHS)
+        check_integer("jitter", self.jitter, 0, MAX_JITTER)
+        check_integer("seed", self.seed, 0, MAX_SEED)
+        if not isinstance(self.lr_decay, bool):
+            raise ValueError(f"lr_decay must be true or false. Received: lr_decay={self.lr_decay!r}")
         check_threshold(self.threshold)
         check_learning_rate(self.learning_rate)
-        if not (math.isfinite(self.sharpness) and 0 < self.sharpness <= 1000):
-            raise ValueError(f"sharpness must be in (0, 1000]. Received: sharpness={self.sharpness}")
-        if not 1 <= self.batch_size <= 60000:
-            raise ValueError(f"batch_size must be from 1 to 60000. Received: batch_size={self.batch_size}")
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(f"epochs must be from 1 to 1000. Received: epochs={self.epochs}")
+        if not (is_real(self.sharpness) and math.isfinite(self.sharpness) and 0 < self.sharpness <= MAX_SHARPNESS):
+            raise ValueError(f"sharpness must be in (0, {MAX_SHARPNESS}]. Received: sharpness={self.sharpness!r}")
         if self.negatives not in NEGATIVE_STRATEGIES:
             raise ValueError(f"negatives must be one of {NEGATIVE_STRATEGIES}. Received: negatives={self.negatives!r}")
-        if not (isinstance(self.jitter, int) and 0 <= self.jitter <= MAX_JITTER):
-            raise ValueError(f"jitter must be an integer from 0 to {MAX_JITTER}. Received: jitter={self.jitter!r}")
         if self.input_length not in INPUT_LENGTHS:
             raise ValueError(
                 f"input_length must be one of {INPUT_LENGTHS}. Received: input_length={self.input_length!r}"
@@ -112,6 +120,9 @@ class FFConfig:
                     f"readout_layers must index the {self.num_layers} hidden layers. "
                     f"Received: readout_layers={self.readout_layers}"
                 )
+        from ffviz.budget import check_budget  # Here: `ffviz.budget` reads this module's constants.
+
+        check_budget(self)
         return self
 
     def replace(self, **changes):
@@ -133,20 +144,39 @@ class FFConfig:
             raise ValueError(f"Unknown config keys {unknown}; expected some of {sorted(known)}.")
         try:
             return cls(**values).validate()
-        except TypeError as error:  # A list where a number belongs, for example.
+        except (TypeError, OverflowError) as error:  # A list where a number belongs; 1e400.
             raise ValueError(f"Malformed config {values!r}: {error}") from error
+
+
+def is_real(value):
+    """True for an int or float, but not for a bool (True is not a learning rate)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def integer(name, value):
+    """`value` as an int when it is a whole number (5 or 5.0, not 5.5, True or '5'); else `ValueError`."""
+    if is_real(value) and math.isfinite(value) and value == int(value):
+        return int(value)
+    raise ValueError(f"{name} must be a whole number. Received: {name}={value!r}")
+
+
+def check_integer(name, value, low, high):
+    """Raise `ValueError` unless `value` is an int from `low` to `high`."""
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high):
+        raise ValueError(f"{name} must be an integer from {low} to {high}. Received: {name}={value!r}")
+    return value
 
 
 def check_threshold(threshold):
     """The goodness threshold must be a positive finite number."""
-    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold > 0):
+    if not (is_real(threshold) and math.isfinite(threshold) and threshold > 0):
         raise ValueError(f"threshold must be a positive number. Received: threshold={threshold!r}")
     return float(threshold)
 
 
 def check_learning_rate(learning_rate):
     """The learning rate must be a positive finite number no larger than 10."""
-    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and 0 < learning_rate <= 10):
+    if not (is_real(learning_rate) and math.isfinite(learning_rate) and 0 < learning_rate <= 10):
         raise ValueError(
             f"learning_rate must be a positive number no larger than 10. Received: learning_rate={learning_rate!r}"
         )

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import MNIST_SAMPLE, error_texts, new_app, stop_training
+from tests.unit.test_checkpoint import CRAFTED, zip_with_bomb
 from ui.settings import setting_is_valid
 
 TRAIN_PAGE = "app_pages/train.py"
@@ -239,6 +240,18 @@ BAD_MODELS = {
     "a-dataset": (dataset_file, "no 'ffviz-model-1' marker"),
     "no-marker": (lambda: model_file(format=np.array("something else")), "no 'ffviz-model-1' marker"),
 }
+# Crafted files of issue 14 that used to put a traceback on the page (or, for metadata, in the
+# sidebar of every page), and the zip bomb and 8 x 8192 config that used to cost gigabytes.
+for crafted in (
+    "string-weights",
+    "config-a-list",
+    "layer-1e400",
+    "config-2000-deep",
+    "metadata-a-list",
+    "config-8x8192",
+):
+    BAD_MODELS[crafted] = (lambda crafted=crafted: CRAFTED[crafted][0](model_arrays()), CRAFTED[crafted][1])
+BAD_MODELS["zip-bomb"] = (lambda: zip_with_bomb(model_arrays(), "bomb.npy"), "does not have: 'bomb.npy'")
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_MODELS))

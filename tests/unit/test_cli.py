@@ -1,13 +1,26 @@
 """The command line: train writes a model that evaluate reads; info names the device."""
 
+import io
 import pathlib
 
+import numpy as np
 import pytest
 
+from ffviz.budget import using_budget
 from ffviz.checkpoint import load_network
-from ffviz.cli import main
+from ffviz.cli import budget_from_args, build_parser, main, save_with_fallback
+from ffviz.config import FFConfig
+from ffviz.network import FFNetwork
+from tests.unit.test_checkpoint import CRAFTED
 
 SAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "assets" / "mnist_sample.npz")
+
+
+@pytest.fixture(scope="module")
+def model_arrays():
+    """The arrays of a valid model file of a (16, 8) network, as `tests/unit/test_checkpoint.py` crafts from."""
+    with np.load(io.BytesIO(FFNetwork(FFConfig(layer_sizes=(16, 8))).to_bytes())) as archive:
+        return {key: archive[key] for key in archive.files}
 
 
 def test_train_then_evaluate(tmp_path, capsys):
@@ -46,3 +59,48 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path, capsys):
     assert "nowhere.npz" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "--layers", "a,b"])
+
+
+@pytest.mark.parametrize("kind", sorted(CRAFTED))
+def test_evaluate_of_each_bad_model_file_is_one_error_line(tmp_path, capsys, model_arrays, kind):
+    """Test that `evaluate` of each crafted file exits with 2 and one `error:` line naming the file, no traceback."""
+    path = tmp_path / f"{kind}.npz"
+    path.write_bytes(CRAFTED[kind][0](model_arrays))
+    assert main(["evaluate", str(path), "--data", SAMPLE]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(path) in lines[0], captured.err
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_train_refuses_an_unwritable_out_before_training(tmp_path, capsys):
+    """Test that a missing or unwritable --out folder is refused before any data is loaded or any step runs."""
+    assert main(["train", "--preset", "tiny", "--data", SAMPLE, "--out", "/nonexistent_dir/m.npz"]) == 2
+    captured = capsys.readouterr()
+    assert "The folder of --out does not exist: /nonexistent_dir" in captured.err
+    assert "epoch" not in captured.out and "images" not in captured.out  # Neither data nor training.
+    assert main(["train", "--preset", "tiny", "--data", SAMPLE, "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_a_failed_save_after_training_keeps_the_model(tmp_path):
+    """Test that when saving fails after training, the model goes to a new file in the fallback folder."""
+    network = FFNetwork(FFConfig(layer_sizes=(8,)))
+    saved, problem = save_with_fallback(network, tmp_path / "gone" / "m.npz", fallback_folder=tmp_path)
+    assert problem.startswith(f"could not save {tmp_path / 'gone' / 'm.npz'}")
+    assert pathlib.Path(saved).parent == tmp_path
+    np.testing.assert_array_equal(load_network(saved).get_weights()[0], network.get_weights()[0])
+    assert save_with_fallback(network, tmp_path / "m.npz") == (str(tmp_path / "m.npz"), None)
+
+
+def test_the_budget_refuses_8_layers_of_8192_and_the_flags_set_it(capsys):
+    """Test that the CLI states the budget for 8 x 8192, and that --max-parameters sets the cap it states."""
+    layers = ",".join(["8192"] * 8)
+    assert main(["train", "--layers", layers, "--data", SAMPLE, "--out", "m.npz"]) == 2
+    error = capsys.readouterr().err
+    assert "476,905,482 parameters" in error and "at most 15,000,000 parameters" in error
+    assert main(["train", "--preset", "tiny", "--max-parameters", "1000", "--data", SAMPLE, "--out", "m.npz"]) == 2
+    assert "at most 1,000 parameters" in capsys.readouterr().err
+    arguments = build_parser().parse_args(["train", "--no-budget"])
+    with using_budget(budget_from_args(arguments)):
+        assert FFConfig(layer_sizes=(8192,) * 8).validate().num_layers == 8  # Checked, never built.
