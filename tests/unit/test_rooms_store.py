@@ -6,8 +6,6 @@ disk; the Redis tests skip (saying why) only where Debian's `redis-server` is no
 the per-person bound are tested without waiting.
 """
 
-import shutil
-import subprocess
 import threading
 
 import numpy as np
@@ -16,10 +14,7 @@ import pytest
 from ffviz import rooms
 from ffviz.room_store import MemoryRoomStore, open_store
 from ffviz.room_store_redis import RedisRoomStore
-from tests.helpers import wait_until
-
-REDIS_SERVER = shutil.which("redis-server")
-REDIS_START_SECONDS = 20
+from tests import redis_server
 
 
 class Clock:
@@ -35,40 +30,13 @@ class Clock:
         self.now += seconds
 
 
-def free_loopback_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_address():
     """A fresh redis-server on a free loopback port for this module; stopped at the end."""
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
-    port = free_loopback_port()
-    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    address = f"redis://127.0.0.1:{port}/0"
-    probe = RedisRoomStore(address)
-    try:
-
-        def answers():
-            if process.poll() is not None:
-                pytest.fail(f"redis-server exited with status {process.returncode}")
-            try:
-                probe.open_rooms()
-                return True
-            except rooms.StoreUnavailable:
-                return False
-
-        wait_until(answers, REDIS_START_SECONDS, interval=0.1, message="redis-server answering")
+    if redis_server.REDIS_SERVER is None:
+        pytest.skip(redis_server.MISSING)
+    with redis_server.running_redis() as address:
         yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -257,6 +225,6 @@ def test_open_store_defaults_to_the_environment(monkeypatch):
 
 
 def test_an_unreachable_redis_is_a_clear_room_error():
-    store = RedisRoomStore(f"redis://127.0.0.1:{free_loopback_port()}/0")
+    store = RedisRoomStore(f"redis://127.0.0.1:{redis_server.free_loopback_port()}/0")
     with pytest.raises(rooms.StoreUnavailable, match="The room store at redis://127.0.0.1:.* cannot be reached"):
         store.room_info("KXMP")
