@@ -20,7 +20,7 @@ def join_panel(code, url, qr_png, big):
     """The join link as text and as a QR code; `big` makes the code fill the column for the back row."""
     qr_column, text_column = st.columns([2, 3] if big else [1, 3])
     with qr_column, st.container(key="present_qr"):
-        st.image(qr_png, caption="Scan to join", width="stretch")
+        st.image(qr_png, caption="Scan to join", width="stretch", output_format="PNG")
     with text_column, st.container(key="present_join"):
         st.markdown(f"## Room code: **{code}**")
         st.markdown("Open this address on your phone, or scan the QR code:")
