@@ -80,7 +80,9 @@ def show_room(code):
     """The join link and QR code, the presenter's buttons, and the live wall."""
     url = join_address(code)
     if url is not None:
-        big = st.toggle("Large QR code", value=True, key="present_big_qr", help="For the back row; turn off to see more wall.")
+        big = st.toggle(
+            "Large QR code", value=True, key="present_big_qr", help="For the back row; turn off to see more wall."
+        )
         room_wall.join_panel(code, url, room.qr_png(url), big)
     try:
         info = store.room_info(code)

@@ -169,4 +169,3 @@ class RedisRoomStore(RoomStore):
     def open_rooms(self):
         with _reaching(self.address):
             return self._client.zcount(self._open_key, f"({self.clock()!r}", "+inf")
-

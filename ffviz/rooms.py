@@ -178,7 +178,9 @@ def make_drawing(image, goodness, prediction, person, meant=None, sent_at=0.0, s
     if meant is not None and not (isinstance(meant, (int, np.integer)) and 0 <= meant < NUM_CLASSES):
         raise ValueError(f"meant must be a digit from 0 to {NUM_CLASSES - 1} or None. Received: meant={meant!r}")
     pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return Drawing(pixels, goodness, int(prediction), str(person), None if meant is None else int(meant), sent_at, server)
+    return Drawing(
+        pixels, goodness, int(prediction), str(person), None if meant is None else int(meant), sent_at, server
+    )
 
 
 # The wall's summaries: plain functions of a room's drawings, so a test can check them by hand.

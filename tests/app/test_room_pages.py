@@ -91,7 +91,9 @@ def test_the_wall_shows_drawings_sent_to_the_room(app, redis_store):
 
     app.button(key="present_clear").click().run()
     assert "present_grid" not in [getattr(node, "key", None) for node in app.main]
-    assert {metric.label: metric.value for metric in app.get_by_key("present_totals").metric}["Drawings received"] == "3"
+    assert {metric.label: metric.value for metric in app.get_by_key("present_totals").metric}[
+        "Drawings received"
+    ] == "3"
 
 
 def test_a_phone_joins_an_open_room_and_sees_the_canvas(app):

@@ -60,7 +60,13 @@ def test_a_drawing_survives_json_exactly():
     back = rooms.Drawing.from_json(made.to_json())
     np.testing.assert_array_equal(back.image, made.image)
     np.testing.assert_allclose(back.goodness, made.goodness, atol=1e-5)
-    assert (back.prediction, back.person, back.meant, back.sent_at, back.number) == (4, "person-1", None, 1e9 + 0.25, 42)
+    assert (back.prediction, back.person, back.meant, back.sent_at, back.number) == (
+        4,
+        "person-1",
+        None,
+        1e9 + 0.25,
+        42,
+    )
 
 
 def test_margin_is_best_minus_second_best_summed_over_layers():
@@ -86,7 +92,11 @@ def test_hardest_are_the_smallest_margins_and_latest_the_highest_numbers():
     close[[4, 9]] = [1.0, 0.9]  # Margin 0.1.
     middle = np.zeros(10)
     middle[[4, 9]] = [1.0, 0.5]  # Margin 0.5.
-    drawings = [drawing(4, number=1), drawing(4, goodness_totals=close, number=2), drawing(4, goodness_totals=middle, number=3)]
+    drawings = [
+        drawing(4, number=1),
+        drawing(4, goodness_totals=close, number=2),
+        drawing(4, goodness_totals=middle, number=3),
+    ]
     assert [item.number for item in rooms.hardest(drawings, 2)] == [2, 3]
     assert [item.number for item in rooms.latest(drawings, 2)] == [3, 2]
 

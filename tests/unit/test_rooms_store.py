@@ -196,7 +196,7 @@ def test_concurrent_senders_get_distinct_consecutive_numbers(make_store):
         try:
             for _ in range(10):
                 numbers.append(store.add_drawing(code, sample(person=person)).number)
-        except Exception as error:  # Collected, so the test fails with it instead of a silent thread.
+        except rooms.RoomError as error:  # Collected, so the test fails with it (pytest also reports others).
             errors.append(error)
 
     threads = [threading.Thread(target=send, args=(f"person-{index}",)) for index in range(4)]
