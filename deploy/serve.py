@@ -207,12 +207,16 @@ class Deployment:
 
 def streamlit_command(port, address="127.0.0.1"):
     """One app process: `streamlit run app.py` on `address:port`, headless, without a file watcher."""
-    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"] + [
-        "--server.address", address,
-        "--server.port", str(port),
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    options = {
+        "server.headless": "true",
+        "server.address": address,
+        "server.port": str(port),
+        "server.fileWatcherType": "none",
+        "browser.gatherUsageStats": "false",
+    }
+    return [sys.executable, "-m", "streamlit", "run", "app.py"] + [
+        part for name, value in options.items() for part in (f"--{name}", value)
+    ]
 
 
 def stop_listed(run_dir):
