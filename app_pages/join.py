@@ -47,6 +47,9 @@ def send(code, image_data, meant):
     except rooms.SendingTooFast as error:
         st.warning(layout.escape_markdown(error))
         return
+    except rooms.RoomClosed as error:  # The presenter closed the room while this phone was drawing.
+        st.info(layout.escape_markdown(error))
+        return
     except ValueError as error:  # The room closed meanwhile, or the model could not read the drawing.
         st.error(layout.escape_markdown(error))
         return

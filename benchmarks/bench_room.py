@@ -182,6 +182,8 @@ async def run(arguments):
             cpu_after = {name: cpu_seconds(pid) for name, pid in servers.items()}
             await wall.wait_for_timeout(3000)  # The wall's last refreshes.
             seen = await wall.evaluate("window.wallSeen")
+            await wall.set_viewport_size({"width": WALL["width"], "height": 2400})  # The whole wall in one picture.
+            await wall.screenshot(path=run_dir / "wall.png")
             await browser.close()
         info = store.room_info(code)
         by_process = {}
