@@ -40,6 +40,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"width": 390, "height": 844}
 WALL = {"width": 1400, "height": 1000}
 TIMEOUT_MS = 60_000
+JOIN_TIMEOUT_MS = 180_000  # Opening the page: the phones' Chromium shares the two cores with the servers.
 WARM_UP_PHONES = 12  # At most; each lands on a random process.
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 SENT = re.compile(r"Sent as #(\d+)")
@@ -110,9 +111,14 @@ async def phone(browser, url, code, deadline, interval, results):
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = await context.new_page()
-        await page.goto(f"{url}/join?room={code}")
         canvas_box = page.locator(".st-key-join_canvas_box")
-        await canvas_box.wait_for()
+        try:
+            await page.goto(f"{url}/join?room={code}", timeout=JOIN_TIMEOUT_MS)
+            await canvas_box.wait_for(timeout=JOIN_TIMEOUT_MS)
+        except PlaywrightError as error:  # A phone that never got the page is counted, not retried.
+            results["join_failures"].append(f"{type(error).__name__}: {str(error)[:120]}")
+            return
+        results["joined"] += 1
         last_number = 0
         while True:  # At least one drawing, then until the deadline.
             next_send = time.time() + interval * random.uniform(0.7, 1.3)
@@ -153,7 +159,7 @@ async def run(arguments):
 
             # Warm-up: phones that send once, until every app process has classified a drawing
             # (TensorFlow, the data and the model load on a process's first page).
-            warm = {"clicks": 0, "sent": {}, "failures": []}
+            warm = {"clicks": 0, "sent": {}, "failures": [], "joined": 0, "join_failures": []}
             store = RedisRoomStore(deployment.redis_address)
             for _ in range(WARM_UP_PHONES):
                 if len({drawing.server for drawing in store.drawings(code)}) == arguments.processes:
@@ -166,7 +172,7 @@ async def run(arguments):
             busy_before, total_before = machine_busy()
             started = time.time()
 
-            results = {"clicks": 0, "sent": {}, "failures": []}
+            results = {"clicks": 0, "sent": {}, "failures": [], "joined": 0, "join_failures": []}
             deadline = started + arguments.seconds
             phones = []
             for _ in range(arguments.audience):
@@ -224,7 +230,11 @@ def report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_bef
         f"send-to-wall latency: p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
         f"max {max(latencies, default=float('nan')):.2f} s over {len(latencies)} drawings"
     )
-    sessions = arguments.audience
+    sessions = max(1, results["joined"])
+    print(
+        f"phones joined: {results['joined']} of {arguments.audience} (failed to open the page: "
+        f"{len(results['join_failures'])})"
+    )
     growth = sum(rss_during) - sum(rss_before)
     print(
         "RSS per app process before the phones / with all phones: "
@@ -245,7 +255,7 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=120.0, help="how long the phones draw")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between one phone's drawings")
     parser.add_argument("--processes", type=int, default=2, help="app processes behind nginx")
-    parser.add_argument("--stagger", type=float, default=0.3, help="seconds between two phones' arrivals")
+    parser.add_argument("--stagger", type=float, default=1.0, help="seconds between two phones' arrivals")
     default_data = os.environ.get("FFVIZ_DATA") or (str(SHARED_MNIST) if SHARED_MNIST.exists() else None)
     parser.add_argument("--data", default=default_data, help="FFVIZ_DATA for the app processes (default: full MNIST)")
     arguments = parser.parse_args(argv)
