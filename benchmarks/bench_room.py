@@ -193,9 +193,10 @@ async def run(arguments):
             await browser.close()
         info = store.room_info(code)
         by_process = {}
+        stored_at = {drawing.number: drawing.sent_at for drawing in store.drawings(code)}
         for drawing in store.drawings(code):
             by_process[drawing.server] = by_process.get(drawing.server, 0) + 1
-    report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_before, cpu_after, elapsed)
+    report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_before, cpu_after, elapsed, stored_at)
     print(
         f"machine CPU busy during the run: {100 * (busy_after - busy_before) / (total_after - total_before):.0f}% "
         f"of {os.cpu_count()} cores (servers and Chromium); kept drawings per process: {by_process}"
@@ -207,15 +208,22 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_before, cpu_after, elapsed):
+def report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_before, cpu_after, elapsed, stored_at):
     latencies = []
     lost = []
+    # The two halves: click -> classified and stored (the phone's rerun), stored -> on the wall.
+    to_store = [stored_at[number] - clicked for number, clicked in results["sent"].items() if number in stored_at]
     for number, clicked in sorted(results["sent"].items()):
         shown = next((at / 1000 for latest, at in seen if latest >= number), None)
         if shown is None:
             lost.append(number)
         else:
             latencies.append(shown - clicked)
+    to_wall = [
+        next(at / 1000 for latest, at in seen if latest >= number) - stored_at[number]
+        for number in results["sent"]
+        if number in stored_at and any(latest >= number for latest, _ in seen)
+    ]
     wall_latest = seen[-1][0] if seen else 0
     print(
         f"\nroom load: {arguments.audience} phones, {arguments.processes} app processes behind nginx, Redis; "
@@ -230,6 +238,10 @@ def report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_bef
         f"send-to-wall latency: p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
         f"max {max(latencies, default=float('nan')):.2f} s over {len(latencies)} drawings"
     )
+    print(
+        f"  of which click -> stored: p50 {percentile(to_store, 0.5):.2f} s, p95 {percentile(to_store, 0.95):.2f} s; "
+        f"stored -> on the wall: p50 {percentile(to_wall, 0.5):.2f} s, p95 {percentile(to_wall, 0.95):.2f} s"
+    )
     sessions = max(1, results["joined"])
     print(
         f"phones joined: {results['joined']} of {arguments.audience} (failed to open the page: "
@@ -243,7 +255,7 @@ def report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_bef
     )
     cpu = {name: 100 * (cpu_after[name] - cpu_before[name]) / elapsed for name in cpu_before}
     print("CPU (% of one core): " + ", ".join(f"{name} {share:.0f}%" for name, share in cpu.items()))
-    for failure in results["failures"][:5]:
+    for failure in results["join_failures"][:3] + results["failures"][:5]:
         print(f"  failure: {failure}")
     if warm["failures"]:
         print(f"  warm-up failures: {len(warm['failures'])}")
