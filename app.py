@@ -24,6 +24,8 @@ pages = [
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("app_pages/inside.py", title="Inside", icon=":material/biotech:", url_path="inside"),
     st.Page("app_pages/compare.py", title="FF vs backprop", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("app_pages/present.py", title="Present", icon=":material/co_present:", url_path="present"),
+    st.Page("app_pages/join.py", title="Join a room", icon=":material/smartphone:", url_path="join"),
 ]
 page = st.navigation(pages)
 linked_page = links.read_once(pages)

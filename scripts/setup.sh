@@ -5,14 +5,15 @@
 #
 # 1. Debian packages, only those not installed yet: `chromium` (the browser tests
 #    drive it; Playwright's own browser download is not used) and
-#    `dataset-fashion-mnist` (Fashion-MNIST for the `fashion` data set). Needs
-#    root, or sudo.
+#    `dataset-fashion-mnist` (Fashion-MNIST for the `fashion` data set),
+#    `redis-server` and `nginx` (rooms shared by several app processes, deploy/;
+#    the tests start their own on loopback ports). Needs root, or sudo.
 # 2. `.venv` with everything in requirements-dev.txt. pip runs again only when a
 #    requirements file has changed since the last install.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-system_packages=(chromium dataset-fashion-mnist)
+system_packages=(chromium dataset-fashion-mnist redis-server nginx)
 
 apt_install() {
   local sudo=""

@@ -14,6 +14,7 @@ import math
 import typing
 
 from ffviz.config import DATASETS, NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes
+from ffviz.rooms import normalize_code
 
 DEFAULT_DATASET = "mnist"  # The pretrained model and the explanations are about MNIST.
 LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
@@ -24,7 +25,8 @@ BAR_LAYOUTS = ("Stacked", "Grouped")  # How the Goodness page draws the layers' 
 DATA_GRID_SIZE = 24  # Digits in the Data page's grid: three rows of eight.
 MAX_SEED = 10**9  # The largest seed the Data page's number field takes.
 
-SWITCH, CHOICE, INTEGER, NUMBER, LAYERS = "switch", "choice", "integer", "number", "layers"
+SWITCH, CHOICE, INTEGER, NUMBER, LAYERS, CODE = "switch", "choice", "integer", "number", "layers", "code"
+MAX_CODE_TEXT = 32  # Characters a CODE setting's text box holds; a room code is 4 letters.
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 
 
@@ -48,7 +50,8 @@ class Setting:
     """One user-facing setting: its widget key, default, allowed values, link name and page.
 
     `kind` says what the value is: SWITCH (bool), CHOICE (one of `options`), INTEGER or
-    NUMBER (from `low` to `high`), LAYERS (comma-separated layer sizes, checked on Start).
+    NUMBER (from `low` to `high`), LAYERS (comma-separated layer sizes, checked on Start),
+    CODE (a room code: any short text in the box, checked by its page; a link's must be a code).
     `limit`, when given, is a callable returning an upper bound known only while the app
     runs (the size of the test set).
     """
@@ -75,6 +78,8 @@ class Setting:
             return any(type(value) is type(option) and value == option for option in self.options)
         if self.kind == LAYERS:
             return isinstance(value, str)  # Its content is checked on Start, with a message there.
+        if self.kind == CODE:
+            return isinstance(value, str) and len(value) <= MAX_CODE_TEXT
         number = isinstance(value, int) if self.kind == INTEGER else _is_number(value)
         if not number or isinstance(value, bool) or not math.isfinite(value) or value < self.low:
             return False
@@ -95,6 +100,8 @@ class Setting:
             return ",".join(str(units) for units in sizes)
         if self.kind == CHOICE:
             return self._parse_choice(text)
+        if self.kind == CODE:
+            return normalize_code(text) if text else ""
         value = int(text) if self.kind == INTEGER else float(text)
         upper = self.upper()
         if not (math.isfinite(value) and self.low <= value and (upper is None or value <= upper)):
@@ -159,6 +166,7 @@ def _table():
         Setting("inside_readout", "inside", CHOICE, config.readout, "readout", options=READOUTS),
         Setting("compare_layers", "compare", LAYERS, layers, "compare_layers"),
         Setting("compare_budget", "compare", INTEGER, 60, "budget", low=5, high=600),  # Seconds per network.
+        Setting("join_room", "join", CODE, "", "room"),  # /join?room=KXMP: the room a phone sends to.
     ]
     return {row.key: row for row in rows}
 

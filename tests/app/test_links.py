@@ -29,6 +29,7 @@ CHANGED = {
     "inside_readout": "goodness",
     "compare_layers": "64",
     "compare_budget": 30,
+    "join_room": "KXMP",
 }
 
 

@@ -12,7 +12,7 @@ from ui import settings
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PAGE_FILES = {"sidebar": REPO / "ui" / "layout.py"} | {
-    page: REPO / "app_pages" / f"{page}.py" for page in ("goodness", "data", "train", "inside", "compare")
+    page: REPO / "app_pages" / f"{page}.py" for page in ("goodness", "data", "train", "inside", "compare", "join")
 }
 
 

@@ -1,0 +1,100 @@
+"""Join: draw a digit on your phone, send it to the presenter's wall, and see how good each label looked."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from ffviz import rooms
+from ffviz.preprocess import canvas_to_mnist
+from ui import layout, room
+from ui.charts import goodness as goodness_charts
+
+LAST = "join_last_drawing"  # Session state: the rooms.Drawing this tab sent last.
+CANVAS_VERSION = "join_canvas_version"  # Session state: a new canvas key empties the canvas after a send.
+CANVAS_SIDE = 280  # Pixels: fits a 390-pixel-wide phone with the page's margins.
+PHONE_STYLE_FACTOR = 0.75  # The goodness chart's height on a phone, relative to the desktop one.
+
+st.title("Draw a digit")
+store = room.room_store()
+st.session_state.setdefault(CANVAS_VERSION, 0)
+
+
+def room_that_takes_drawings():
+    """The room code from the link or the box, if that room is open; otherwise a message and None."""
+    text = st.text_input("Room code", key="join_room", max_chars=32, placeholder="e.g. KXMP")
+    if not text.strip():
+        st.info("Type the room code from the presenter's screen, or scan its QR code.")
+        return None
+    try:
+        code = rooms.normalize_code(text)
+        store.open_room(code)
+    except rooms.RoomClosed as error:
+        st.info(layout.escape_markdown(error))
+        return None
+    except ValueError as error:  # A malformed code, an unknown room or an unreachable store.
+        st.error(layout.escape_markdown(error))
+        return None
+    return code
+
+
+def send(code, image_data, meant):
+    """Classify and send the drawing; on success empty the canvas, else say why not."""
+    image = canvas_to_mnist(image_data) if image_data is not None else None
+    if image is None:
+        st.warning("Draw a digit first, as large as the square.")
+        return
+    try:
+        drawing = room.send_drawing(store, code, room.room_network(), image, room.person(), meant)
+    except rooms.SendingTooFast as error:
+        st.warning(layout.escape_markdown(error))
+        return
+    except rooms.RoomClosed as error:  # The presenter closed the room while this phone was drawing.
+        st.info(layout.escape_markdown(error))
+        return
+    except ValueError as error:  # The room closed meanwhile, or the model could not read the drawing.
+        st.error(layout.escape_markdown(error))
+        return
+    st.session_state[LAST] = drawing
+    st.session_state[CANVAS_VERSION] += 1
+    st.rerun()
+
+
+def show_last_drawing():
+    """What the network made of this tab's last drawing: its number on the wall and the goodness bars."""
+    drawing = st.session_state.get(LAST)
+    if drawing is None:
+        return
+    with st.container(key="join_result"):
+        meant = "" if drawing.meant is None else f" (you meant {drawing.meant})"
+        st.subheader(f"Sent as #{drawing.number}: the network reads {drawing.prediction}{meant}")
+        figure = goodness_charts.goodness_bars_figure(
+            drawing.goodness,
+            room.room_network().config.threshold,
+            drawing.prediction,
+            layout.chart_style().scaled(PHONE_STYLE_FACTOR),
+        )
+        layout.show_chart(figure, key="join_goodness")
+        layout.explain(
+            "Each bar is the goodness (mean squared activity) of your drawing with that label written "
+            "into it, one colour per layer; the label with the most goodness wins."
+        )
+
+
+code = room_that_takes_drawings()
+if code is not None:
+    st.caption(f"Room {code}: your drawing appears on the presenter's wall.")
+    version = st.session_state[CANVAS_VERSION]
+    with st.container(key="join_canvas_box"):
+        canvas = st_canvas(
+            stroke_width=18,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            width=CANVAS_SIDE,
+            height=CANVAS_SIDE,
+            update_streamlit=True,
+            return_image_data=True,
+            key=f"join_canvas_{version}",
+        )
+    meant = st.pills("Which digit did you mean? (optional)", list(range(10)), key="join_meant")
+    if st.button("Send", key="join_send", type="primary", width="stretch"):
+        send(code, canvas.image_data, meant)
+    show_last_drawing()

@@ -1,0 +1,59 @@
+"""A throw-away `redis-server` for the room tests: a free loopback port, no disk, stopped by the test.
+
+Used by the store tests (`tests/unit/test_rooms_store.py`), the page tests that put drawings
+into a room from outside the app, and the deploy test. Where Debian's `redis-server` is not
+installed the caller skips with `MISSING`; `.ci/run` installs it, so CI runs them all.
+"""
+
+import contextlib
+import shutil
+import socket
+import subprocess
+
+from tests.helpers import wait_until
+
+REDIS_SERVER = shutil.which("redis-server")
+MISSING = "redis-server is not installed (Debian package redis-server; .ci/run and scripts/setup.sh install it)"
+START_SECONDS = 20
+
+
+def free_loopback_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers_ping(port):
+    """Whether a Redis server answers PING on the loopback port (spoken directly, no client library)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def running_redis():
+    """Start redis-server on a free loopback port and yield its address ("redis://127.0.0.1:<port>/0")."""
+    if REDIS_SERVER is None:
+        raise RuntimeError(MISSING)
+    port = free_loopback_port()
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+
+        def up():
+            if process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with status {process.returncode}")
+            return answers_ping(port)
+
+        wait_until(up, START_SECONDS, interval=0.05, message="redis-server answering PING")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
