@@ -33,7 +33,7 @@ from keras import ops
 from ffviz.batches import MiniBatchPlan, learning_rate_factor, shift_images
 from ffviz.config import check_learning_rate, check_threshold
 from ffviz.negatives import WRONG_LABEL_FUNCTIONS
-from ffviz.objective import ff_loss, goodness
+from ffviz.objective import ff_loss, goodness, goodness_threshold
 from ffviz.overlay import image_maxima, label_codes, neutral_codes
 
 HEAD_LEARNING_RATE = 0.01  # Adam step for the softmax head (a convex problem); it follows the same schedule.
@@ -67,7 +67,17 @@ def local_losses(network, images, labels, wrong_labels, threshold, label_free=No
     activities = network.forward_with_label_codes(images, codes, label_free)  # each (2 * batch, units)
     batch = ops.shape(images)[0]
     goodness_rows = [goodness(activity, config.goodness) for activity in activities]  # each (2 * batch,)
-    losses = [ff_loss(rows[:batch], rows[batch:], threshold, config.sharpness, config.loss) for rows in goodness_rows]
+    losses = [
+        ff_loss(
+            rows[:batch],
+            rows[batch:],
+            goodness_threshold(threshold, units, config.goodness),
+            config.sharpness,
+            config.loss,
+            config.symba_alpha,
+        )
+        for rows, units in zip(goodness_rows, config.layer_sizes)
+    ]
     goodness_positive = [ops.mean(rows[:batch]) for rows in goodness_rows]
     goodness_negative = [ops.mean(rows[batch:]) for rows in goodness_rows]
     return losses, goodness_positive, goodness_negative
