@@ -159,6 +159,9 @@ class Trainer(MiniBatchPlan):
         self.steps_per_call = steps_per_call
         self.backup = [tf.Variable(variable, trainable=False) for variable in network.variables()]
         self.generator = tf.random.Generator.from_seed(self.config.seed)
+        # The last step's batch and wrong labels, so `ffviz.explain` can show what one update did.
+        self.last_batch = None  # (images (batch, 784), labels (batch,)) as NumPy, set by each call.
+        self.last_wrong_labels = tf.Variable(tf.zeros((self.batch_size,), tf.int32), trainable=False)
         self.jit_compile = JIT_COMPILE if jit_compile is None else bool(jit_compile)
         signature = [
             tf.TensorSpec((None, self.batch_size, None), tf.float32),  # images (steps, batch, pixels)
@@ -201,6 +204,7 @@ class Trainer(MiniBatchPlan):
             self.threshold,
             lambda logits: self.choose_wrong_labels(logits, labels),
         )
+        self.last_wrong_labels.assign(tf.cast(result["wrong_labels"], tf.int32))
         losses = ops.stack(result["losses"])
         finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(losses)), tf.math.is_finite(result["head_loss"]))
 
@@ -273,6 +277,7 @@ class Trainer(MiniBatchPlan):
         self.reshuffle_at_epoch_start()
         steps = max(1, min(steps, self.steps_left_in_epoch()))
         images, labels = self._batches(steps)
+        self.last_batch = (images[-1].numpy(), labels[-1].numpy())
         factors = [
             learning_rate_factor(self.step + offset, self.total_steps, self.config.lr_decay) for offset in range(steps)
         ]
