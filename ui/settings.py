@@ -13,7 +13,16 @@ import dataclasses
 import math
 import typing
 
-from ffviz.config import DATASETS, NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes
+from ffviz.config import (
+    DATASETS,
+    GOODNESS_MEASURES,
+    LOSSES,
+    MAX_LAYERS,
+    NEGATIVE_STRATEGIES,
+    READOUTS,
+    FFConfig,
+    parse_layer_sizes,
+)
 
 DEFAULT_DATASET = "mnist"  # The pretrained model and the explanations are about MNIST.
 LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
@@ -23,6 +32,8 @@ DIGIT_SOURCES = ("Draw", "Test set", "Upload")  # Where the Goodness page's digi
 BAR_LAYOUTS = ("Stacked", "Grouped")  # How the Goodness page draws the layers' bars.
 DATA_GRID_SIZE = 24  # Digits in the Data page's grid: three rows of eight.
 MAX_SEED = 10**9  # The largest seed the Data page's number field takes.
+COMPARE_MODES = ("FF vs backprop", "FF vs FF")  # What the comparison page races.
+VARIANT_DEFAULTS = {"a": {"loss": "softplus"}, "b": {"loss": "symba"}}  # FF vs FF starts with the loss as the question.
 
 SWITCH, CHOICE, INTEGER, NUMBER, LAYERS = "switch", "choice", "integer", "number", "layers"
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
@@ -160,6 +171,16 @@ def _table():
         Setting("compare_layers", "compare", LAYERS, layers, "compare_layers"),
         Setting("compare_budget", "compare", INTEGER, 60, "budget", low=5, high=600),  # Seconds per network.
     ]
+    rows += [Setting("goodness_saliency_layer", "goodness", INTEGER, 0, "saliency_layer", low=0, high=MAX_LAYERS)]
+    rows += [Setting("compare_mode", "compare", CHOICE, COMPARE_MODES[0], "mode", options=COMPARE_MODES)]
+    rows += [Setting("variants_budget", "compare", INTEGER, 30, "variants_budget", low=5, high=600)]
+    for name, chosen in VARIANT_DEFAULTS.items():  # One row per choice of each FF variant.
+        choices = {"loss": LOSSES, "goodness": GOODNESS_MEASURES, "negatives": NEGATIVE_STRATEGIES, "readout": READOUTS}
+        for field, options in choices.items():
+            default = chosen.get(field, getattr(config, field))
+            key, param = f"variants_{name}_{field}", f"{name}_{field}"
+            rows.append(Setting(key, "compare", CHOICE, default, param, options=options))
+        rows.append(Setting(f"variants_{name}_layers", "compare", LAYERS, "200,200", f"{name}_layers"))
     return {row.key: row for row in rows}
 
 
