@@ -52,7 +52,7 @@ def saliency_panel(network, image, label, goodness, label_names):
         )
         shown = maps[:, -1] if layer == 0 else maps[:, layer - 1]
         layout.show_chart(
-            explain_charts.saliency_figure(shown, titles, layout.chart_style()), key="goodness_saliency_plot"
+            explain_charts.saliency_figure(shown, titles, layout.chart_style(), image), key="goodness_saliency_plot"
         )
 
 
@@ -188,9 +188,16 @@ def variants_panel():
     current = race()
     budget, start, stop = st.columns([2, 1, 1], vertical_alignment="bottom")
     budget.number_input("Time budget (s)", *settings.bounds("variants_budget"), step=10, key="variants_budget")
-    label = "Run again (same initial weights)" if current is not None else "Start"
+    label = "Run again" if current is not None else "Start"
     running = current is not None and current.running
-    start.button(label, key="variants_start", type="primary", on_click=start_race, disabled=running)
+    start.button(
+        label,
+        key="variants_start",
+        type="primary",
+        on_click=start_race,
+        disabled=running,
+        help="The same seed every time: the same initial weights and data order, so the same curves.",
+    )
     stop.button("Stop", key="variants_stop", on_click=stop_race, disabled=not running)
     if st.session_state.get(PROBLEM):
         st.error(layout.escape_markdown(st.session_state[PROBLEM]))

@@ -93,4 +93,4 @@ def test_ff_vs_ff_races_two_variants_and_states_the_winner(app):
     assert accuracy == {"Variant A", "Variant B"}
     race = app.session_state["variants_race"]
     assert race.runs["B"].network.config.loss == "symba"
-    assert app.button(key="variants_start").label == "Run again (same initial weights)"
+    assert app.button(key="variants_start").label == "Run again"

@@ -38,18 +38,34 @@ def _diverging_heatmap(values, zmax, name, hover):
     )
 
 
-def saliency_figure(maps, titles, style):
+def _digit_outline(image):
+    """The digit's outline (ink above half the brightest pixel) as a thin line, so a map shows where the digit is."""
+    return go.Contour(
+        z=image,
+        contours={"start": 0.5, "end": 0.5, "coloring": "none"},
+        line={"color": "#222222", "width": 1.5},
+        showscale=False,
+        hoverinfo="skip",
+    )
+
+
+def saliency_figure(maps, titles, style, image=None):
     """Heatmaps side by side, one per label: red pixels raise that label's goodness, blue ones lower it.
 
     Args:
         maps: (labels, 28, 28), e.g. one layer (or the sum) of `ffviz.explain.label_saliency`.
         titles: one title per map.
+        image: the (28, 28) digit, outlined on every map when given.
     """
     count = len(maps)
     zmax = float(np.abs(maps).max()) or 1.0  # One scale for all, so the maps compare.
     figure = make_subplots(rows=1, cols=count, subplot_titles=list(titles), horizontal_spacing=0.03)
     for index, (values, title) in enumerate(zip(maps, titles)):
         figure.add_trace(_diverging_heatmap(values, zmax, title, "goodness change per unit of ink"), 1, index + 1)
+        if image is not None:
+            figure.add_trace(
+                _digit_outline(np.asarray(image).reshape(values.shape) / (np.max(image) or 1.0)), 1, index + 1
+            )
     style_figure(figure, style.scaled(0.8), legend=False)
     image_axes(figure, 1, count)
     figure.update_annotations(font_size=style.font_size)
@@ -111,7 +127,7 @@ def moved_digits_figure(update, label_names, style):
     figure = make_subplots(rows=1, cols=len(chosen), subplot_titles=titles, horizontal_spacing=0.02)
     for column, index in enumerate(chosen):
         figure.add_trace(digit_heatmap(update["images"][index], name=f"example {index}"), 1, column + 1)
-    style_figure(figure, style.scaled(0.6), legend=False)
+    style_figure(figure, style.scaled(0.75), legend=False)
     image_axes(figure, 1, len(chosen))
     figure.update_annotations(font_size=max(10, style.font_size - 4))
     figure.update_layout(margin={"t": 4 * style.font_size})
@@ -122,7 +138,7 @@ def weight_change_figure(weight_change_sum, style):
     """The first layer's weight change summed over its units: red where the update made the layer like ink more."""
     zmax = float(np.abs(weight_change_sum).max()) or 1.0
     figure = go.Figure(data=[_diverging_heatmap(weight_change_sum, zmax, "weight change", "change")])
-    style_figure(figure, style.scaled(0.8), title="First-layer weight change (all units)", legend=False)
+    style_figure(figure, style.scaled(0.8), title="Layer 1 weight change", legend=False)
     return image_axes(figure)
 
 
