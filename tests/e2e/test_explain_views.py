@@ -59,7 +59,9 @@ def test_ff_vs_ff_states_the_winner(page, app_server):
     for name in ("a", "b"):
         set_text(page, f"variants_{name}_layers", "100")
     set_text(page, "variants_budget", "10")
-    helpers.click_button(page, "variants_start")
+    # The button has a help icon, a second button inside its element: click the one named Start.
+    helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
+    helpers.wait_for_app_run(page)
     status = helpers.by_key(page, "variants_status")
     expect(status).to_contain_text(re.compile(r"points ahead after 10 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
     expect(helpers.by_key(page, "variants_accuracy_chart").locator(".scatterlayer .trace")).to_have_count(2)
