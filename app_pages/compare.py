@@ -3,8 +3,11 @@
 import streamlit as st
 
 from ui import compare, layout, settings
+from ui import explain as explain_panels
 from ui.charts import compare as compare_charts
 
+if explain_panels.variants_panel():  # "FF vs FF" chosen: that view replaces this one.
+    st.stop()
 st.title("Forward-Forward vs backpropagation")
 layout.explain(
     "Both networks get the same hidden layers, the same training images and the same time. "

@@ -7,6 +7,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from ffviz.config import IMAGE_SIDE
 from ffviz.preprocess import canvas_to_mnist, image_file_to_mnist
+from ui import explain as explain_panels
 from ui import layout, readings, session, settings
 from ui.charts import digits
 from ui.charts import goodness as goodness_charts
@@ -112,6 +113,7 @@ def show_reading(image, label, description, hint):
     )
     with st.container(key="goodness_chart"):
         layout.show_chart(figure, key="goodness_bars")
+    explain_panels.saliency_panel(network, image, label, reading["goodness"], data.label_names)
     if not layout.talk_mode():
         figure = goodness_charts.probabilities_figure(reading["probabilities"], layout.chart_style(), data.label_names)
         layout.show_chart(figure, key="goodness_probabilities")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ffviz.runner import PAUSED, RUNNING
+from ui import explain as explain_panels
 from ui import layout, settings, training
 from ui.charts import training as training_charts
 
@@ -121,6 +122,7 @@ def live_panel():
 
 
 live_panel()
+explain_panels.update_panel(training.current_run())
 
 st.divider()
 st.subheader("Model")

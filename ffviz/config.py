@@ -25,8 +25,8 @@ MAX_JITTER = 4  # Pixels; larger shifts push MNIST digits out of the frame.
 NEGATIVE_STRATEGIES = ("random", "hard")
 READOUTS = ("goodness", "softmax")
 INPUT_LENGTHS = ("unit", "sqrt_dim")  # L2 length of each layer's normalised input: 1 or sqrt(width).
-GOODNESS_MEASURES = ("mean_square",)  # How a layer's activities become one goodness number.
-LOSSES = ("softplus",)  # How a layer's goodness of positive and negative data becomes its loss.
+GOODNESS_MEASURES = ("mean_square", "sum_square")  # How a layer's activities become one goodness number.
+LOSSES = ("softplus", "symba")  # How a layer's goodness of positive and negative data becomes its loss.
 DATASETS = ("mnist", "fashion_mnist")  # The data sets that `ffviz.data.load_dataset` can load.
 # Shape limits; the budget (`ffviz.budget`, checked by `FFConfig.validate`) bounds the whole network.
 MAX_LAYER_UNITS = 8192  # Units per layer.
@@ -56,6 +56,7 @@ class FFConfig:
     readout_layers: tuple = ()  # Layers (0-based) summed by the read-outs; empty means all layers.
     goodness: str = "mean_square"  # Goodness of a layer: mean(h^2), the keras.io example's (Hinton sums).
     loss: str = "softplus"  # Layer loss: softplus(sharpness * margin), the keras.io example's.
+    symba_alpha: float = 4.0  # Loss "symba": softplus(-alpha * (g_pos - g_neg)); 4 as in the SymBa paper.
     jitter: int = 1  # Training images move up to this many pixels at random: +0.4 points; 2 was worse, 0 none.
     seed: int = 0  # Seeds weights, shuffling and negative labels.
 
@@ -112,6 +113,8 @@ class FFConfig:
             raise ValueError(f"goodness must be one of {GOODNESS_MEASURES}. Received: goodness={self.goodness!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}. Received: loss={self.loss!r}")
+        if not (is_real(self.symba_alpha) and math.isfinite(self.symba_alpha) and 0 < self.symba_alpha <= 100):
+            raise ValueError(f"symba_alpha must be in (0, 100]. Received: symba_alpha={self.symba_alpha!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}. Received: readout={self.readout!r}")
         for index in self.readout_layers:

@@ -33,7 +33,7 @@ from keras import ops
 from ffviz.batches import MiniBatchPlan, learning_rate_factor, shift_images
 from ffviz.config import check_learning_rate, check_threshold
 from ffviz.negatives import WRONG_LABEL_FUNCTIONS
-from ffviz.objective import ff_loss, goodness
+from ffviz.objective import ff_loss, goodness, goodness_threshold
 from ffviz.overlay import image_maxima, label_codes, neutral_codes
 
 HEAD_LEARNING_RATE = 0.01  # Adam step for the softmax head (a convex problem); it follows the same schedule.
@@ -67,7 +67,17 @@ def local_losses(network, images, labels, wrong_labels, threshold, label_free=No
     activities = network.forward_with_label_codes(images, codes, label_free)  # each (2 * batch, units)
     batch = ops.shape(images)[0]
     goodness_rows = [goodness(activity, config.goodness) for activity in activities]  # each (2 * batch,)
-    losses = [ff_loss(rows[:batch], rows[batch:], threshold, config.sharpness, config.loss) for rows in goodness_rows]
+    losses = [
+        ff_loss(
+            rows[:batch],
+            rows[batch:],
+            goodness_threshold(threshold, units, config.goodness),
+            config.sharpness,
+            config.loss,
+            config.symba_alpha,
+        )
+        for rows, units in zip(goodness_rows, config.layer_sizes)
+    ]
     goodness_positive = [ops.mean(rows[:batch]) for rows in goodness_rows]
     goodness_negative = [ops.mean(rows[batch:]) for rows in goodness_rows]
     return losses, goodness_positive, goodness_negative
@@ -149,6 +159,9 @@ class Trainer(MiniBatchPlan):
         self.steps_per_call = steps_per_call
         self.backup = [tf.Variable(variable, trainable=False) for variable in network.variables()]
         self.generator = tf.random.Generator.from_seed(self.config.seed)
+        # The last step's batch and wrong labels, so `ffviz.explain` can show what one update did.
+        self.last_batch = None  # (images (batch, 784), labels (batch,)) as NumPy, set by each call.
+        self.last_wrong_labels = tf.Variable(tf.zeros((self.batch_size,), tf.int32), trainable=False)
         self.jit_compile = JIT_COMPILE if jit_compile is None else bool(jit_compile)
         signature = [
             tf.TensorSpec((None, self.batch_size, None), tf.float32),  # images (steps, batch, pixels)
@@ -191,6 +204,7 @@ class Trainer(MiniBatchPlan):
             self.threshold,
             lambda logits: self.choose_wrong_labels(logits, labels),
         )
+        self.last_wrong_labels.assign(tf.cast(result["wrong_labels"], tf.int32))
         losses = ops.stack(result["losses"])
         finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(losses)), tf.math.is_finite(result["head_loss"]))
 
@@ -263,6 +277,7 @@ class Trainer(MiniBatchPlan):
         self.reshuffle_at_epoch_start()
         steps = max(1, min(steps, self.steps_left_in_epoch()))
         images, labels = self._batches(steps)
+        self.last_batch = (images[-1].numpy(), labels[-1].numpy())
         factors = [
             learning_rate_factor(self.step + offset, self.total_steps, self.config.lr_decay) for offset in range(steps)
         ]

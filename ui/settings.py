@@ -13,7 +13,16 @@ import dataclasses
 import math
 import typing
 
-from ffviz.config import DATASETS, NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes
+from ffviz.config import (
+    DATASETS,
+    GOODNESS_MEASURES,
+    LOSSES,
+    MAX_LAYERS,
+    NEGATIVE_STRATEGIES,
+    READOUTS,
+    FFConfig,
+    parse_layer_sizes,
+)
 from ffviz.rooms import normalize_code
 
 DEFAULT_DATASET = "mnist"  # The pretrained model and the explanations are about MNIST.
@@ -24,6 +33,8 @@ DIGIT_SOURCES = ("Draw", "Test set", "Upload")  # Where the Goodness page's digi
 BAR_LAYOUTS = ("Stacked", "Grouped")  # How the Goodness page draws the layers' bars.
 DATA_GRID_SIZE = 24  # Digits in the Data page's grid: three rows of eight.
 MAX_SEED = 10**9  # The largest seed the Data page's number field takes.
+COMPARE_MODES = ("FF vs backprop", "FF vs FF")  # What the comparison page races.
+VARIANT_DEFAULTS = {"a": {"loss": "softplus"}, "b": {"loss": "symba"}}  # FF vs FF starts with the loss as the question.
 
 SWITCH, CHOICE, INTEGER, NUMBER, LAYERS, CODE = "switch", "choice", "integer", "number", "layers", "code"
 MAX_CODE_TEXT = 32  # Characters a CODE setting's text box holds; a room code is 4 letters.
@@ -168,6 +179,16 @@ def _table():
         Setting("compare_budget", "compare", INTEGER, 60, "budget", low=5, high=600),  # Seconds per network.
         Setting("join_room", "join", CODE, "", "room"),  # /join?room=KXMP: the room a phone sends to.
     ]
+    rows += [Setting("goodness_saliency_layer", "goodness", INTEGER, 0, "saliency_layer", low=0, high=MAX_LAYERS)]
+    rows += [Setting("compare_mode", "compare", CHOICE, COMPARE_MODES[0], "mode", options=COMPARE_MODES)]
+    rows += [Setting("variants_budget", "compare", INTEGER, 30, "variants_budget", low=5, high=600)]
+    for name, chosen in VARIANT_DEFAULTS.items():  # One row per choice of each FF variant.
+        choices = {"loss": LOSSES, "goodness": GOODNESS_MEASURES, "negatives": NEGATIVE_STRATEGIES, "readout": READOUTS}
+        for field, options in choices.items():
+            default = chosen.get(field, getattr(config, field))
+            key, param = f"variants_{name}_{field}", f"{name}_{field}"
+            rows.append(Setting(key, "compare", CHOICE, default, param, options=options))
+        rows.append(Setting(f"variants_{name}_layers", "compare", LAYERS, "200,200", f"{name}_layers"))
     return {row.key: row for row in rows}
 
 

@@ -30,6 +30,19 @@ CHANGED = {
     "compare_layers": "64",
     "compare_budget": 30,
     "join_room": "KXMP",
+    "goodness_saliency_layer": 2,
+    "compare_mode": "FF vs FF",
+    "variants_budget": 60,
+    "variants_a_loss": "symba",
+    "variants_a_goodness": "sum_square",
+    "variants_a_negatives": "random",
+    "variants_a_readout": "goodness",
+    "variants_a_layers": "64",
+    "variants_b_loss": "softplus",
+    "variants_b_goodness": "sum_square",
+    "variants_b_negatives": "random",
+    "variants_b_readout": "goodness",
+    "variants_b_layers": "32,32",
 }
 
 

@@ -14,6 +14,19 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 PAGE_FILES = {"sidebar": REPO / "ui" / "layout.py"} | {
     page: REPO / "app_pages" / f"{page}.py" for page in ("goodness", "data", "train", "inside", "compare", "join")
 }
+# Panels that a page calls draw some of its widgets (`ui.explain`: one call per page); the FF vs FF
+# variants' widgets are keyed f"variants_{name}_..." for each variant name.
+PANEL_FILES = [REPO / "ui" / "explain.py"]
+VARIANT_NAMES = ("a", "b")
+
+
+def drawn_keys(path):
+    """The widget keys that a file draws: key="..." and the variants' key=f"variants_{name}_..."."""
+    text = path.read_text()
+    keys = set(re.findall(r'key="(\w+)"', text))
+    for suffix in re.findall(r'key=f"variants_\{name\}_(\w+)"', text):
+        keys |= {f"variants_{name}_{suffix}" for name in VARIANT_NAMES}
+    return keys
 
 
 def test_every_setting_has_a_widget_with_its_key_on_its_page():
@@ -21,7 +34,8 @@ def test_every_setting_has_a_widget_with_its_key_on_its_page():
     routes = re.findall(r'url_path="(\w+)"', (REPO / "app.py").read_text())
     for key, setting in settings.SETTINGS.items():
         assert setting.page in PAGE_FILES, key
-        assert f'key="{key}"' in PAGE_FILES[setting.page].read_text(), f"{key} is not drawn on {setting.page}"
+        drawn = drawn_keys(PAGE_FILES[setting.page]).union(*(drawn_keys(path) for path in PANEL_FILES))
+        assert key in drawn, f"{key} is not drawn on {setting.page}"
         assert setting.page == "sidebar" or setting.page in routes, key
 
 

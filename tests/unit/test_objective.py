@@ -62,14 +62,18 @@ def test_normalisation_scale_and_goodness_by_hand():
 
 
 def test_unknown_objective_names_are_refused_with_the_value():
-    with pytest.raises(ValueError, match="Received: goodness='sum_square'"):
-        objective.goodness(np.ones((1, 2)), "sum_square")
+    with pytest.raises(ValueError, match="Received: goodness='sum_abs'"):
+        objective.goodness(np.ones((1, 2)), "sum_abs")
+    with pytest.raises(ValueError, match="Received: goodness='sum_abs'"):
+        objective.goodness_threshold(1.0, 5, "sum_abs")
     with pytest.raises(ValueError, match="Received: loss='hinge'"):
         objective.ff_loss(np.ones(1), np.ones(1), 1.0, loss="hinge")
     with pytest.raises(ValueError, match="goodness"):
-        config.FFConfig(goodness="sum_square").validate()
+        config.FFConfig(goodness="sum_abs").validate()
     with pytest.raises(ValueError, match="loss"):
         config.FFConfig(loss="hinge").validate()
+    with pytest.raises(ValueError, match="Received: symba_alpha=0"):
+        config.FFConfig(symba_alpha=0).validate()
 
 
 def test_all_label_codes_are_label_codes_in_the_networks_copy_major_order():

@@ -1,0 +1,70 @@
+"""The explanation views in a real browser at 1280x720, each saved as a picture for the README (docs/explain_*.png)."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e import helpers
+from tests.helpers import REPO
+
+DOCS = REPO / "docs"
+LAPTOP = {"width": 1280, "height": 720}
+TRAINING_TIMEOUT_MS = 120_000  # Compiling and training on two busy cores.
+
+
+def set_text(page, key, text):
+    field = helpers.by_key(page, key).locator("input")
+    field.fill(text)
+    field.press("Enter")
+    helpers.wait_for_app_run(page)
+
+
+def test_saliency_maps_show_for_a_test_digit(page, app_server):
+    """Test that a test digit on the Goodness page gets its red-blue saliency maps under the bars."""
+    page.set_viewport_size(LAPTOP)
+    helpers.goto(page, app_server, "goodness")
+    helpers.by_key(page, "goodness_source").get_by_text("Test set").click()
+    helpers.wait_for_app_run(page)
+    panel = helpers.by_key(page, "goodness_saliency")
+    expect(panel).to_contain_text("Red pixels raise")
+    expect(panel.get_by_test_id("stPlotlyChart")).to_be_visible()
+    expect(panel.locator(".infolayer .annotation-text").first).to_contain_text("(top)")
+    helpers.expect_no_error(page)
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=DOCS / "explain_saliency.png")
+
+
+def test_one_step_shows_the_update_panel(page, app_server):
+    """Test that One step on the Train page shows the batch's goodness before and after and the weight change."""
+    page.set_viewport_size(LAPTOP)
+    helpers.goto(page, app_server, "train")
+    set_text(page, "train_layers", "100,100")
+    helpers.click_button(page, "train_step")
+    panel = helpers.by_key(page, "train_update")
+    expect(panel).to_contain_text("What update 1 did", timeout=TRAINING_TIMEOUT_MS)
+    expect(panel.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    helpers.expect_no_error(page)
+    panel.scroll_into_view_if_needed()
+    helpers.wait_for_app_run(page)
+    panel.screenshot(path=DOCS / "explain_update.png")
+    helpers.click_button(page, "train_reset")
+
+
+def test_ff_vs_ff_states_the_winner(page, app_server):
+    """Test that FF vs FF trains two variants for the budget and states the winner's lead in words."""
+    page.set_viewport_size(LAPTOP)
+    helpers.goto(page, app_server, "compare")
+    helpers.by_key(page, "compare_mode").get_by_text("FF vs FF").click()
+    helpers.wait_for_app_run(page)
+    for name in ("a", "b"):
+        set_text(page, f"variants_{name}_layers", "100")
+    set_text(page, "variants_budget", "10")
+    # The button has a help icon, a second button inside its element: click the one named Start.
+    helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
+    helpers.wait_for_app_run(page)
+    status = helpers.by_key(page, "variants_status")
+    expect(status).to_contain_text(re.compile(r"points ahead after 10 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
+    expect(helpers.by_key(page, "variants_accuracy_chart").locator(".scatterlayer .trace")).to_have_count(2)
+    helpers.expect_no_error(page)
+    status.scroll_into_view_if_needed()
+    page.screenshot(path=DOCS / "explain_variants.png")
