@@ -11,7 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.charts.style import HIGHLIGHT_COLOR, IMAGE_SIDE, NUM_LABELS, image_axes, label_color, style_figure
+from ffviz.config import IMAGE_SIDE
+from ui.charts.style import HIGHLIGHT_COLOR, NUM_LABELS, image_axes, label_color, style_figure
 
 
 def digit_heatmap(image, name="", zmin=0.0, zmax=1.0, coloraxis=None):
