@@ -19,11 +19,24 @@ from ui.charts.style import NORMAL_STYLE, TALK_STYLE
 # A backslash before each makes it plain text.
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]()<>#!|~$:@]|(?<=www)\.)", re.IGNORECASE)
 
-# Talk mode: larger text in the main area (the charts grow through `chart_style()`).
+# Talk mode: larger text in the main area (the charts grow through `chart_style()`), and a thin
+# header with little space above the content, so one 1280x720 projector screen holds a page's stage.
 TALK_MODE_CSS = """
 <style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] label p { font-size: 1.3rem; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2rem; }
+[data-testid="stHeader"] { height: 2.5rem; background: transparent; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 1rem; }
+</style>
+"""
+# Every screen: on a phone the content starts closer to the top, so the canvas and its
+# prediction share the first screen.
+NARROW_SCREEN_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+  [data-testid="stMain"] h1 { font-size: 1.75rem; }
+}
 </style>
 """
 
@@ -101,5 +114,4 @@ def render_sidebar():
             )
         if model["source"] == "untrained":
             st.info("The pretrained model could not be loaded. Train one on the Train page.")
-    if talk_mode():
-        st.markdown(TALK_MODE_CSS, unsafe_allow_html=True)
+    st.html(NARROW_SCREEN_CSS + (TALK_MODE_CSS if talk_mode() else ""))

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ffviz.config import IMAGE_SIDE
-from ui.charts.style import HIGHLIGHT_COLOR, NUM_LABELS, image_axes, label_color, style_figure
+from ui.charts.style import HIGHLIGHT_COLOR, NUM_LABELS, image_axes, label_color, style_figure, titles_margin
 
 
 def digit_heatmap(image, name="", zmin=0.0, zmax=1.0, coloraxis=None):
@@ -65,7 +65,8 @@ def digit_row_figure(images, titles, style, highlight_label_pixels=True):
             figure.add_shape(label_pixels_shape(f"x{suffix}", f"y{suffix}"))
     image_axes(figure, cols=len(images))
     figure.update_annotations(font_size=style.font_size + 2)
-    return style_figure(figure, style, legend=False)
+    style_figure(figure, style, legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size + 2))
 
 
 def label_pixels_figure(rows, style):
@@ -93,7 +94,8 @@ def label_pixels_figure(rows, style):
     )
     figure.update_xaxes(title_text="label pixel (first ten pixels of the image)", side="top")
     figure.update_yaxes(autorange="reversed")
-    return style_figure(figure, style.scaled(0.45), legend=False)
+    style_figure(figure, style.scaled(0.45), legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size) + style.font_size)  # Ticks and title on top.
 
 
 def sample_grid_figure(images, labels, style, label_names=None, columns=8, selected=None):
@@ -131,4 +133,5 @@ def sample_grid_figure(images, labels, style, label_names=None, columns=8, selec
             line={"color": HIGHLIGHT_COLOR, "width": 4},
         )
     height = max(style.height, int(rows * style.height * 0.4))
-    return style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size))

@@ -105,6 +105,11 @@ def layout(style, title=None, legend=True, legend_below=False, xaxis=None, yaxis
     return result
 
 
+def titles_margin(font_size):
+    """The top margin (pixels) that holds a row of subplot titles of `font_size` above the plots."""
+    return 2 * font_size + 12
+
+
 def style_figure(figure, style, title=None, legend=True):
     """Apply `layout()` to a figure built trace by trace, and the axis fonts to all its subplots."""
     figure.update_layout(layout(style, title, legend))
