@@ -90,8 +90,11 @@ CHART_TEXTS_SCRIPT = """
         + '[class^="g-y"][class$="title"], .cbtitle, .legend';
     const texts = [...chart.querySelectorAll(selector)]
         .filter((element) => element.getBoundingClientRect().width > 0)
-        .map((element) => ({name: (element.textContent || element.getAttribute('class')).slice(0, 60), box: box(element)}));
-    return {key: chart.closest('[class*="st-key-"]')?.className.match(/st-key-[\\w-]+/)?.[0] || '', box: box(chart), texts};
+        .map((element) => ({
+            name: (element.textContent || element.getAttribute('class')).slice(0, 60), box: box(element),
+        }));
+    const key = chart.closest('[class*="st-key-"]')?.className.match(/st-key-[\\w-]+/)?.[0] || '';
+    return {key, box: box(chart), texts};
 })
 """
 EDGE_TOLERANCE_PX = 1.0  # Sub-pixel rounding at a chart's edge is not clipping.
