@@ -70,8 +70,13 @@ def chart_config(name):
     }
 
 
-def show_chart(figure, key=None):
-    st.plotly_chart(figure, key=key, width="stretch", config=chart_config(key))
+def show_chart(figure, key=None, on_select="ignore"):
+    """Draw a Plotly figure across the column; `on_select` (a callback) makes a click on a point pick it."""
+    if on_select == "ignore":
+        return st.plotly_chart(figure, key=key, width="stretch", config=chart_config(key))
+    return st.plotly_chart(
+        figure, key=key, width="stretch", config=chart_config(key), on_select=on_select, selection_mode="points"
+    )
 
 
 def sidebar_controls():

@@ -140,7 +140,8 @@ def test_probabilities_use_the_label_colours():
 def test_sample_grid_titles_use_label_colours_and_outline_the_chosen_digit():
     labels = np.array([3, 1, 4, 1, 5])
     figure = digits.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
-    assert len(figure.data) == 5
+    assert len(figure.data) == 10  # A heatmap and an invisible clickable point per digit.
+    assert [trace.customdata[0] for trace in figure.data if trace.type == "scatter"] == [0, 1, 2, 3, 4]
     assert [annotation.font.color for annotation in figure.layout.annotations] == [
         style.label_color(label) for label in labels
     ]

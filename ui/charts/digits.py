@@ -116,7 +116,25 @@ def sample_grid_figure(images, labels, style, label_names=None, columns=8, selec
         rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06
     )
     for index, image in enumerate(images):
-        figure.add_trace(digit_heatmap(image, name=titles[index]), row=index // columns + 1, col=index % columns + 1)
+        # No hover on the pixels here: it would win over the clickable point below.
+        heatmap = digit_heatmap(image, name=titles[index]).update(hoverinfo="skip", hovertemplate=None)
+        figure.add_trace(heatmap, row=index // columns + 1, col=index % columns + 1)
+    # Plotly reports no click on a heatmap, so each digit gets an invisible point at its centre
+    # that the whole digit's area answers to: a click anywhere on it picks the digit.
+    for index in range(count):
+        figure.add_trace(
+            go.Scatter(
+                x=[(IMAGE_SIDE - 1) / 2],
+                y=[(IMAGE_SIDE - 1) / 2],
+                customdata=[index],
+                mode="markers",
+                marker={"size": 60, "opacity": 0, "symbol": "square"},
+                hovertemplate=titles[index] + "<br>click to pick it<extra></extra>",
+                showlegend=False,
+            ),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
     image_axes(figure, rows=rows, cols=columns)
     for annotation, label in zip(figure.layout.annotations, labels):
         annotation.font = {"size": style.font_size, "color": label_color(label)}
