@@ -36,6 +36,7 @@ NARROW_SCREEN_CSS = """
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
   [data-testid="stMain"] h1 { font-size: 1.75rem; }
+  .st-key-page_explanation p { font-size: 0.9rem; line-height: 1.4; }
 }
 </style>
 """
@@ -55,10 +56,16 @@ def chart_style():
     return TALK_STYLE if talk_mode() else NORMAL_STYLE
 
 
+def page_title(text):
+    """A page's title, left out in talk mode so the stage starts at the top of the projector screen."""
+    if not talk_mode():
+        st.title(text)
+
+
 def explain(text):
     """A page's short explanation, hidden in talk mode where the speaker says it."""
     if not talk_mode():
-        st.markdown(text)
+        st.container(key="page_explanation").markdown(text)
 
 
 def chart_config(name):

@@ -63,9 +63,17 @@ def goodness_bars_figure(goodness, threshold, predicted, style, label_names=None
     )
     figure.update_yaxes(title_text="goodness", rangemode="tozero")
     style_figure(figure, style, "Goodness of each label")
+    # The legend sits at the bottom of the figure, with room for two lines of it on a phone.
     return figure.update_layout(
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": style.font_size - 2}},
-        margin_t=60 + 2 * style.font_size,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 0,
+            "yref": "container",
+            "yanchor": "bottom",
+            "font": {"size": style.font_size - 2},
+        },
+        margin_b=6 * style.font_size,
     )
 
 
@@ -80,9 +88,9 @@ def probabilities_figure(probabilities, style, label_names=None):
             marker={"color": [label_color(label) for label in range(NUM_LABELS)]},
             text=[f"{100.0 * value:.0f}%" if value >= 0.01 else "" for value in probabilities],
             textposition="outside",
-            hovertemplate="label %{x}<br>probability %{y:.1f}%<extra></extra>",
+            hovertemplate="label %{x}<br>probability %{y:.1f}%<br>(one pass with a neutral label)<extra></extra>",
         )
     )
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text="probability (%)", range=[0, 115])
-    return style_figure(figure, style.scaled(0.7), "Softmax read-out (one pass, neutral label)", legend=False)
+    return style_figure(figure, style.scaled(0.7), "Softmax read-out", legend=False)
