@@ -80,18 +80,24 @@ def history_arrays(history, key):
     return steps, values
 
 
-def accuracy_by_epoch(history):
-    """The accuracy points as (epoch, percent) lists: quick checks and epoch ends apart.
+def accuracy_by_epoch(quick_accuracy, test_accuracy):
+    """The accuracy points as (epochs, percents) lists: quick checks and epoch ends apart.
+
+    Args:
+        quick_accuracy: `TrainingRun.snapshot()["quick_accuracy"]`: {"epoch", "accuracy", ...}
+            on a fixed held-out slice, every few seconds.
+        test_accuracy: `snapshot()["test_accuracy"]`: (epoch, accuracy) on the whole test set.
 
     Returns:
-        {"quick": (epochs, percents), "epoch": (epochs, percents)}: the quick estimates on a
-        fixed held-out slice (every few seconds), and the full test set at each epoch's end.
+        {"quick": (epochs, percents), "epoch": (epochs, percents)}.
     """
-    result = {}
-    for name, key in (("quick", "quick_accuracy"), ("epoch", "test_accuracy")):
-        points = [(record["epoch"], 100.0 * record[key]) for record in history if record.get(key) is not None]
-        result[name] = ([epoch for epoch, _ in points], [percent for _, percent in points])
-    return result
+    return {
+        "quick": (
+            [point["epoch"] for point in quick_accuracy],
+            [100.0 * point["accuracy"] for point in quick_accuracy],
+        ),
+        "epoch": ([epoch for epoch, _ in test_accuracy], [100.0 * accuracy for _, accuracy in test_accuracy]),
+    }
 
 
 def accuracy_points(history):

@@ -99,6 +99,27 @@ def sidebar_controls():
         )
 
 
+WATCH_SECONDS = 5.0  # How often any page tells the registry that this tab still watches its run.
+
+
+def keep_run_watched():
+    """While the session's run trains, touch it every few seconds from whatever page is open.
+
+    The registry stops a run nobody touched for its grace period (`ffviz.registry`), so a
+    closed tab frees the CPU; an open tab on another page keeps its training going.
+    """
+    from ffviz import registry
+
+    run, run_id = st.session_state.get(session.RUN), st.session_state.get(session.RUN_ID)
+    if run is None or run_id is None or run.state not in ("compiling", "running"):
+        return
+    st.fragment(run_every=WATCH_SECONDS)(_touch_run)(registry, run_id)
+
+
+def _touch_run(registry, run_id):
+    registry.RUNS.touch(run_id)
+
+
 def render_sidebar():
     """Device, data source and active model, on every page, below the talk-mode switch.
 
@@ -127,3 +148,4 @@ def render_sidebar():
         if model["source"] == "untrained":
             st.info("The pretrained model could not be loaded. Train one on the Train page.")
     st.html(NARROW_SCREEN_CSS + (TALK_MODE_CSS if talk_mode() else ""))
+    keep_run_watched()

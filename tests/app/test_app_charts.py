@@ -80,15 +80,10 @@ def test_changes_close_together_share_one_note_with_each_settings_last_value():
 
 
 def test_accuracy_axis_fits_the_points_and_quick_points_come_before_the_first_epoch():
-    records = history(300)
-    for index, record in enumerate(records):
-        record["epoch"] = record["step"] / 300
-        if index % 50 == 49:
-            record["quick_accuracy"] = 0.94 + 0.0001 * index
-    records[-1]["test_accuracy"] = 0.97
-    figure = training.accuracy_figure(records, STYLE)
-    quick, epoch_end = figure.data
-    assert len(quick.x) == 6 and min(quick.x) < 0.2
+    quick = [{"step": step, "epoch": step / 300, "accuracy": 0.94 + 0.00001 * step} for step in range(50, 301, 50)]
+    figure = training.accuracy_figure(quick, [(1.0, 0.97)], STYLE)
+    quick_trace, epoch_end = figure.data
+    assert len(quick_trace.x) == 6 and min(quick_trace.x) < 0.2
     assert list(epoch_end.y) == [pytest.approx(97.0)]
     low, high = figure.layout.yaxis.range
     assert 85 < low < 94 and 97 < high <= 100.5
@@ -217,7 +212,7 @@ def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in
     }
     figure = training.goodness_histogram_figure(samples, 1.5, STYLE)
     assert [trace.type for trace in figure.data] == ["histogram"] * 4
-    assert [trace.name for trace in figure.data] == ["positive", "negative"] * 2
+    assert [trace.name for trace in figure.data] == ["positive (right label)", "negative (wrong label)"] * 2
     assert figure.data[0].marker.color != figure.data[1].marker.color
     assert [trace.xaxis for trace in figure.data] == ["x", "x", "x2", "x2"]
     assert figure.layout.barmode == "overlay"

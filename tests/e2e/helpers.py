@@ -46,8 +46,11 @@ def by_key(page, key):
 
 
 def click_button(page, key):
-    """Click the button with this key and wait for the rerun it causes."""
-    by_key(page, key).locator("button").click()
+    """Click the button with this key and wait for the rerun it causes.
+
+    Only the visible button: Streamlit 1.67 draws a hidden copy of a button that has a tooltip.
+    """
+    by_key(page, key).locator("button:visible").click()
     wait_for_app_run(page)
 
 

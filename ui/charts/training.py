@@ -19,6 +19,9 @@ from ui.charts.style import (
 )
 from ui.history import accuracy_by_epoch, group_events, history_arrays, robust_range
 
+# A horizontal legend at the right end of the title's row, clear of the plot and the title.
+TITLE_ROW_LEGEND = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1, "yref": "container", "yanchor": "top"}
+
 
 def _event_marks(events, style, span=0):
     """A dashed vertical line, with one note, at every group of nearby setting changes.
@@ -70,8 +73,12 @@ def _event_marks(events, style, span=0):
     return shapes, annotations
 
 
-def loss_figure(history, events, num_layers, style):
-    """The Forward-Forward loss of every layer against the training step, one line per layer."""
+def loss_figure(history, events, num_layers, style, legend_inside=False):
+    """The Forward-Forward loss of every layer against the training step, one line per layer.
+
+    `legend_inside` puts the legend in the title's row instead of under the plot, for the
+    talk-mode stage where height is short.
+    """
     steps, losses = history_arrays(history, "loss")
     traces = [
         {
@@ -96,8 +103,10 @@ def loss_figure(history, events, num_layers, style):
         yaxis=yaxis,
         shapes=shapes,
         annotations=annotations,
-        legend_below=True,
+        legend_below=not legend_inside,
     )
+    if legend_inside:
+        figure_layout["legend"] = TITLE_ROW_LEGEND | {"font": {"size": style.font_size}}
     return go.Figure(data=traces, layout=figure_layout)
 
 
@@ -147,14 +156,14 @@ def goodness_history_figure(history, events, num_layers, style):
     return go.Figure(data=traces, layout=figure_layout)
 
 
-def accuracy_figure(history, style):
+def accuracy_figure(quick_accuracy, test_accuracy, style):
     """Test accuracy (%) against the epoch: quick estimates every few seconds, the full test set at each epoch's end.
 
     The quick points use a fixed held-out slice of the test set, so the curve starts within
     seconds instead of after the first epoch. The axis fits the points (94 -> 97% is a slope,
     not a flat line at the top of 0-100).
     """
-    points = accuracy_by_epoch(history)
+    points = accuracy_by_epoch(quick_accuracy, test_accuracy)
     epochs, percent = points["epoch"]
     traces = [
         go.Scatter(
@@ -186,7 +195,7 @@ def accuracy_figure(history, style):
         figure.update_yaxes(range=[max(0.0, low - pad), min(100.0, high + pad) + 0.5])
     figure.update_yaxes(title_text="accuracy (%)")
     figure = style_figure(figure, style.scaled(0.7), "Test accuracy", legend=True)
-    return figure.update_layout(legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"})
+    return figure.update_layout(legend=TITLE_ROW_LEGEND)
 
 
 def goodness_histogram_figure(samples, threshold, style):
@@ -205,13 +214,13 @@ def goodness_histogram_figure(samples, threshold, style):
         horizontal_spacing=0.06,
     )
     for layer in range(num_layers):
-        for kind, color in (("positive", POSITIVE_COLOR), ("negative", NEGATIVE_COLOR)):
-            values = np.asarray(samples[kind][layer], dtype=np.float32)
+        for kind, color in (("positive (right label)", POSITIVE_COLOR), ("negative (wrong label)", NEGATIVE_COLOR)):
+            values = np.asarray(samples[kind.split()[0]][layer], dtype=np.float32)
             figure.add_trace(
                 go.Histogram(
                     x=values,
                     name=kind,
-                    legendgroup=kind,
+                    legendgroup=kind.split()[0],
                     showlegend=layer == 0,
                     marker={"color": color},
                     opacity=0.6,
@@ -227,6 +236,8 @@ def goodness_histogram_figure(samples, threshold, style):
     figure.update_layout(barmode="overlay")
     figure.update_xaxes(title_text="goodness")
     figure.update_yaxes(title_text="images", col=1)
-    title = f"Goodness at step {samples['step']}: real (positive) vs wrong-label (negative)"
-    style_figure(figure, style.scaled(0.8), title)
-    return figure.update_layout(margin_t=titles_margin(style.font_size) + style.font_size)
+    style_figure(figure, style if style.height < 400 else style.scaled(0.8), f"Goodness at step {samples['step']:,}")
+    # Title and legend share the top row; the layers' titles go under them.
+    return figure.update_layout(
+        legend=TITLE_ROW_LEGEND, margin_t=titles_margin(style.font_size) + style.font_size, title_y=0.98
+    )
