@@ -26,6 +26,7 @@ TALK_MODE_CSS = """
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] label p { font-size: 1.3rem; }
 [data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2rem; }
 [data-testid="stHeader"] { height: 2.5rem; background: transparent; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 1rem; }
 </style>
 """

@@ -17,7 +17,7 @@ REFRESH_SECONDS = 0.7  # Between two redraws of the live charts while the run tr
 LAST_PROBE = "train_last_probe"  # (run id, goodness samples) last drawn, for refreshes without a new probe.
 # The stage in talk mode: the loss and the histograms one above the other beside the controls,
 # together inside a 720-pixel-high projector screen.
-STAGE_FONT_SIZE, STAGE_CHART_HEIGHT = 20, 285
+STAGE_FONT_SIZE, STAGE_CHART_HEIGHT = 20, 270
 
 
 def live_panel(compact):
@@ -49,6 +49,8 @@ def _status(snapshot, compact):
             st.caption("Compiling the training step (once per network shape); the clock starts after it.")
         if state == "failed":
             st.error(f"{snapshot['message']} Press **Play** to go on from the last good weights, or **Reset**.")
+        elif snapshot["message"] and compact:
+            st.caption(snapshot["message"])  # One short line: the stage's charts must stay on the screen.
         elif snapshot["message"]:
             st.info(snapshot["message"])
         if snapshot.get("history_thinned"):

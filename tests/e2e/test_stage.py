@@ -67,7 +67,7 @@ def expect_inside_viewport(page, keys, viewport):
 def start_small_run(page):
     """Play a small network (64,64, many epochs) and wait for the histograms."""
     helpers.click_button(page, "train_play")
-    histogram = helpers.by_key(page, "train_histograms").locator(".js-plotly-plot")
+    histogram = helpers.by_key(page, "train_histograms").locator(".js-plotly-plot").first
     expect(histogram).to_be_visible(timeout=FIRST_STEP_TIMEOUT_MS)
 
 
@@ -80,7 +80,7 @@ def test_talk_mode_train_page_fits_one_projector_screen_and_the_histogram_never_
     10 s of training the histogram always has bars."""
     context, page = open_page(browser, app_server, "train?talk=true&layers=64,64&epochs=100", PROJECTOR)
     try:
-        expect(page.get_by_test_id("stSidebar")).to_have_attribute("aria-expanded", "false")
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
         start_small_run(page)
         expect_inside_viewport(page, STAGE_KEYS + STAGE_CHARTS, PROJECTOR)
         assert not helpers.chart_text_problems(page)
@@ -158,7 +158,9 @@ def test_a_link_with_every_setting_changed_restores_them_all_in_a_fresh_browser(
             assert shown == value, f"{name}: the link says {value!r}, the page wrote {shown!r} back"
         expect(helpers.by_key(page, "train_layers").locator("input")).to_have_value("32,16")
         expect(helpers.by_key(page, "train_batch").locator("input")).to_have_value("50")
-        expect(helpers.by_key(page, "train_threshold").get_by_role("slider")).to_have_attribute("aria-valuenow", "2.5")
+        expect(helpers.by_key(page, "train_threshold").get_by_role("slider")).to_have_attribute(
+            "aria-valuetext", "2.50"
+        )
     finally:
         context.close()
     context, page = open_page(browser, app_server, "", LARGE_SCREEN)

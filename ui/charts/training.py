@@ -118,7 +118,7 @@ def goodness_history_figure(history, events, num_layers, style):
     traces = []
     for layer in range(num_layers):
         for kind, values, dash in (("positive", positive, "solid"), ("negative", negative, "dot")):
-            name = f"Layer {layer + 1} {kind}"
+            name = f"Layer {layer + 1}"
             traces.append(
                 {
                     "type": "scatter",
@@ -127,8 +127,9 @@ def goodness_history_figure(history, events, num_layers, style):
                     "mode": "lines",
                     "name": name,
                     "legendgroup": f"layer{layer}",
+                    "showlegend": kind == "positive",  # One legend entry per layer; the line style says which.
                     "line": {"color": layer_color(layer), "width": 3, "dash": dash},
-                    "hovertemplate": "step %{x}<br>goodness %{y:.3f}<extra>" + name + "</extra>",
+                    "hovertemplate": "step %{x}<br>goodness %{y:.3f}<extra>" + f"{name} {kind}</extra>",
                 }
             )
     traces.append(
@@ -146,13 +147,18 @@ def goodness_history_figure(history, events, num_layers, style):
     shapes, annotations = _event_marks(learning_rate_events, style, span=int(steps[-1]) if len(steps) else 0)
     figure_layout = layout(
         style,
-        "Goodness: positive (solid) vs negative (dotted)",
+        "Mean goodness per layer",
         xaxis={"title_text": "training step", "rangemode": "nonnegative"},
         yaxis={"title_text": "mean goodness", "rangemode": "tozero"},
         shapes=shapes,
         annotations=annotations,
         legend_below=True,
     )
+    figure_layout["title"]["subtitle"] = {
+        "text": "solid: positive data · dotted: negative data",
+        "font": {"size": max(12, style.font_size - 4)},
+    }
+    figure_layout["margin"]["t"] += style.font_size
     return go.Figure(data=traces, layout=figure_layout)
 
 
@@ -236,8 +242,11 @@ def goodness_histogram_figure(samples, threshold, style):
     figure.update_layout(barmode="overlay")
     figure.update_xaxes(title_text="goodness")
     figure.update_yaxes(title_text="images", col=1)
-    style_figure(figure, style if style.height < 400 else style.scaled(0.8), f"Goodness at step {samples['step']:,}")
-    # Title and legend share the top row; the layers' titles go under them.
+    style = style if style.height < 400 else style.scaled(0.8)
+    style_figure(figure, style, f"Goodness at step {samples['step']:,}")
+    # Title and legend share the top row, 8 pixels under the top edge; the layers' titles go under them.
     return figure.update_layout(
-        legend=TITLE_ROW_LEGEND, margin_t=titles_margin(style.font_size) + style.font_size, title_y=0.98
+        legend=TITLE_ROW_LEGEND,
+        margin_t=titles_margin(style.font_size) + style.font_size,
+        title={"y": 1 - 8 / style.height, "yref": "container", "yanchor": "top"},
     )
