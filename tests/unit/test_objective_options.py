@@ -13,8 +13,9 @@ import pytest
 
 from ffviz import objective
 from ffviz.config import FFConfig
+from ffviz.ff_step import local_losses
 from ffviz.network import FFNetwork
-from ffviz.train import Trainer, local_losses
+from ffviz.train import Trainer
 
 ACTIVITIES = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 3.0]], np.float32)  # (2 rows, 3 units)
 
