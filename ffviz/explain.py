@@ -71,7 +71,8 @@ def _saliency_graph(network):
                 goodness_rows.append(goodness(hidden, measure))
             stacked = ops.stack(goodness_rows)  # (layers, layers * labels)
             target_layer = tf.repeat(tf.range(num_layers), count)  # The layer each copy asks about.
-            chosen = tf.one_hot(target_layer, num_layers, axis=0)  # (layers, layers * labels)
+            # 1 where row k meets a copy that asks about layer k (a mask, not a label code).
+            chosen = tf.cast(tf.range(num_layers)[:, None] == target_layer[None, :], stacked.dtype)  # (layers, copies)
             total = ops.sum(stacked * chosen)
         return tf.reshape(tape.gradient(total, copies), (num_layers, count, IMAGE_PIXELS))
 
