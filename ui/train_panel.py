@@ -106,6 +106,13 @@ def _panel(compact, live):
         if samples is not None:
             figure = training_charts.goodness_histogram_figure(samples, threshold, style)
             layout.show_chart(figure, key="train_histogram_plot")
+    if compact and live:
+        # Below the projector's screen the other two charts wait for a pause: redrawing them at
+        # every refresh cost the browser the time to keep the stage's two charts fluid.
+        st.caption("Mean goodness and test accuracy over time: below, when paused.")
+        if not training.needs_refresh(run):
+            st.rerun()
+        return
     goodness_column, accuracy_column = (st.container(), st.container()) if compact else st.columns(2)
     with goodness_column:
         if history:
