@@ -37,7 +37,7 @@ def make_run(sample):
 
 def test_start_pause_resume_and_stop(make_run):
     threads_before = threading.active_count()
-    run = make_run()
+    run = make_run(epochs=50)  # Many steps per call on a small net: 2 epochs could end before `stop()`.
     run.start()
     run.start()  # A second click while running changes nothing.
     assert wait_until(lambda: run.snapshot()["step"] >= 5)
