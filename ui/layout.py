@@ -37,7 +37,7 @@ NARROW_SCREEN_CSS = """
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
   [data-testid="stMain"] h1 { font-size: 1.75rem; }
-  .st-key-page_explanation p { font-size: 0.9rem; line-height: 1.4; }
+  [class*="st-key-page_explanation"] p { font-size: 0.9rem; line-height: 1.4; }
 }
 </style>
 """
@@ -63,10 +63,14 @@ def page_title(text):
         st.title(text)
 
 
-def explain(text):
-    """A page's short explanation, hidden in talk mode where the speaker says it."""
+def explain(text, key="page_explanation"):
+    """A page's short explanation, hidden in talk mode where the speaker says it.
+
+    A page with a second explanation (the room wall's note under the present page's) gives it its own
+    `key`, starting with "page_explanation" so that it looks the same.
+    """
     if not talk_mode():
-        st.container(key="page_explanation").markdown(text)
+        st.container(key=key).markdown(text)
 
 
 def chart_config(name):
