@@ -38,7 +38,7 @@ def loss_traces(app):
 
 def test_start_draws_a_loss_line_for_every_layer(app):
     """Test that Play trains in the background and the chart gets one loss line per layer."""
-    open_train_page(app)
+    open_train_page(app, epochs=50)  # One epoch of the sample takes ~0.2 s: it would end before the pause click.
     app.button(key="train_play").click().run()
     assert not app.exception
     assert rerun_until(app, lambda app: len(loss_traces(app)) == 2 and len(plotly_array(loss_traces(app)[0]["y"])) >= 3)
