@@ -31,6 +31,9 @@ page = st.navigation(pages)
 linked_page = links.read_once(pages)
 if linked_page is not None and linked_page is not page:
     st.switch_page(linked_page)
+# The sidebar starts collapsed in talk mode, so the stage gets the whole projector; it is read
+# after the link, which may turn talk mode on.
+st.set_page_config(initial_sidebar_state="collapsed" if layout.talk_mode() else "auto")
 links.write()
 links.show_notices()
 # The talk-mode switch and the dataset come first, so they are at the top of the sidebar even

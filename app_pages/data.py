@@ -14,7 +14,7 @@ layout.explain(
     "Forward-Forward needs no separate label input: the label is **written into the image**, as a "
     "one-hot code in the first ten pixels of the top row (outlined in yellow). A digit with its "
     "true label is *positive* data, the same digit with a wrong label is *negative* data. Pick a "
-    "digit from the grid and compare; hover over a pixel to read its value."
+    "digit by clicking it in the grid and compare; hover over a pixel to read its value."
 )
 
 data = session.dataset()
@@ -23,6 +23,14 @@ st.caption(f"Loaded: {layout.escape_markdown(data.describe())}.")
 
 def new_samples():
     st.session_state["data_seed"] = random.randrange(100_000)
+
+
+def grid_clicked():
+    """A click on a digit of the grid picks it (each digit's clickable point carries its position)."""
+    points = st.session_state["data_grid_plot"].selection.points
+    positions = [point.get("customdata") for point in points if point.get("customdata") is not None]
+    if positions:
+        st.session_state["data_sample"] = int(positions[0][0] if isinstance(positions[0], list) else positions[0])
 
 
 controls = st.columns([1, 1, 2])
@@ -42,7 +50,7 @@ chosen = controls[2].selectbox(
 
 with st.container(key="data_grid"):
     figure = digits.sample_grid_figure(images, labels, layout.chart_style(), data.label_names, selected=chosen)
-    layout.show_chart(figure, key="data_grid_plot")
+    layout.show_chart(figure, key="data_grid_plot", on_select=grid_clicked)
 
 true_label = int(labels[chosen])
 wrong_labels = [label for label in range(len(data.label_names)) if label != true_label]

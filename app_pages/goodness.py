@@ -8,20 +8,22 @@ from streamlit_drawable_canvas import st_canvas
 from ffviz.config import IMAGE_SIDE
 from ffviz.preprocess import canvas_to_mnist, image_file_to_mnist
 from ui import explain as explain_panels
-from ui import layout, readings, session, settings
+from ui import layout, links, readings, session, settings
 from ui.charts import digits
 from ui.charts import goodness as goodness_charts
 
-st.title("Which label is good?")
+CANVAS_SIDE = 280  # Pixels: ten times MNIST's 28, large enough to draw on with a finger.
+TALK_BARS_HEIGHT = 540  # Pixels: the bar chart and its radio beside the canvas on a 720-pixel screen.
+
+layout.page_title("Which label is good?")
 layout.explain(
-    "Forward-Forward classifies by trying every label: it writes each of the ten labels into the "
-    "image and measures the **goodness** (mean squared activity) of every layer. The label with the "
-    "most goodness wins. Sketch a digit on the canvas, pick one from the test set or upload a photo, and "
-    "watch the bars; the dashed line is the threshold that training pushed real digits above."
+    "Forward-Forward classifies by trying every label: it writes each label into the image and "
+    "measures every layer's **goodness** (mean squared activity); the label with the most wins. "
+    "Draw a digit, pick one from the test set or upload a photo; the dashed line is the threshold "
+    "that training pushed real digits above."
 )
 
 data = session.dataset()
-source = st.radio("Digit from", settings.options("goodness_source"), key="goodness_source", horizontal=True)
 
 
 def clear_canvas():
@@ -32,19 +34,18 @@ def random_test_digit():
     st.session_state["goodness_index"] = random.randrange(len(data.x_test))
 
 
-input_column, chart_column = st.columns([1, 2])
-image, label, description, hint = None, None, "", ""
-with input_column:
+def digit_input(source):
+    """The digit from the chosen source: (image or None, label or None, description, hint)."""
     if source == "Draw":
         version = st.session_state["goodness_canvas_version"]
-        st.space("medium")  # Room for the canvas's floating toolbar.
+        st.space("small")  # Room for the canvas's floating toolbar, which sits above its top edge.
         with st.container(key="goodness_canvas_box"):
             drawing = st_canvas(
                 stroke_width=18,
                 stroke_color="#FFFFFF",
                 background_color="#000000",
-                width=280,
-                height=280,
+                width=CANVAS_SIDE,
+                height=CANVAS_SIDE,
                 update_streamlit=True,
                 return_image_data=True,
                 key="goodness_canvas" if version == 0 else f"goodness_canvas_{version}",
@@ -52,48 +53,28 @@ with input_column:
         st.button("Clear", key="goodness_clear", on_click=clear_canvas)
         if drawing.image_data is not None:
             try:
-                image, description = canvas_to_mnist(drawing.image_data), "your drawing"
+                return canvas_to_mnist(drawing.image_data), None, "your drawing", ""
             except ValueError as error:  # The canvas sent something other than pixels: ask again.
                 st.error(f"The drawing could not be read: {layout.escape_markdown(error)} Press Clear and draw again.")
-        hint = "Draw a digit on the black square, as large as the square."
-    elif source == "Test set":
+        return None, None, "", "Draw a digit on the black square, as large as the square."
+    if source == "Test set":
         index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")
         st.button("Random digit", key="goodness_random", on_click=random_test_digit)
-        image, label = data.x_test[index].reshape(IMAGE_SIDE, IMAGE_SIDE), int(data.y_test[index])
-        description = f"test digit #{index}"
-    else:
-        upload = st.file_uploader(
-            "A picture of one digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="goodness_upload"
-        )
-        hint = "Upload a picture of one digit."
-        if upload is not None:
-            try:
-                image, description = image_file_to_mnist(upload.getvalue()), f"uploaded {upload.name}"
-            except ValueError as error:
-                st.error(f"{layout.escape_markdown(upload.name)}: {layout.escape_markdown(error)}")
-    with st.container(key="goodness_preview"):
-        if image is not None:
-            st.caption("What the network sees (28 × 28, centred like MNIST)")
-            figure = digits.digit_figure(image, layout.chart_style().scaled(0.7))
-            layout.show_chart(figure, key="goodness_preview_plot")
+        image = data.x_test[index].reshape(IMAGE_SIDE, IMAGE_SIDE)
+        return image, int(data.y_test[index]), f"test digit #{index}", ""
+    upload = st.file_uploader(
+        "A picture of one digit (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="goodness_upload"
+    )
+    if upload is not None:
+        try:
+            return image_file_to_mnist(upload.getvalue()), None, f"uploaded {upload.name}", ""
+        except ValueError as error:
+            st.error(f"{layout.escape_markdown(upload.name)}: {layout.escape_markdown(error)}")
+    return None, None, "", "Upload a picture of one digit."
 
 
-def show_reading(image, label, description, hint):
-    """The prediction and the bars for `image`, or the hint when there is none.
-
-    A `return`, not `st.stop()`: the sidebar that `app.py` draws after the page (data
-    notices, device, model) must appear on this page too.
-    """
-    if image is None:
-        st.info(hint)
-        return
-    session.set_current_digit(image, label, description)
-    network = session.active_network()
-    try:
-        reading = readings.classify(network, image)
-    except ValueError as error:
-        st.error(f"The model could not read this digit: {layout.escape_markdown(error)}")
-        return
+def show_prediction(reading, label):
+    """The predicted label, right under the digit, so a phone shows both on its first screen."""
     with st.container(key="goodness_prediction"):
         truth = "" if label is None else f" (true label: {data.label_names[label]})"
         st.subheader(f"Prediction: {data.label_names[reading['prediction']]}{truth}")
@@ -102,22 +83,56 @@ def show_reading(image, label, description, hint):
             f"Softmax read-out: {data.label_names[reading['softmax_prediction']]} "
             f"({100 * reading['probabilities'].max():.0f}%)."
         )
+
+
+def show_bars(network, reading):
+    style = layout.chart_style()
+    if layout.talk_mode():
+        style = style.scaled(TALK_BARS_HEIGHT / style.height)  # The whole chart beside the canvas on one screen.
     bar_layout = st.radio("Layers", settings.options("goodness_layout"), key="goodness_layout", horizontal=True)
     figure = goodness_charts.goodness_bars_figure(
         reading["goodness"],
         network.config.threshold,
         reading["prediction"],
-        layout.chart_style(),
+        style,
         label_names=data.label_names,
         mode="stack" if bar_layout == "Stacked" else "group",
     )
     with st.container(key="goodness_chart"):
         layout.show_chart(figure, key="goodness_bars")
-    explain_panels.saliency_panel(network, image, label, reading["goodness"], data.label_names)
     if not layout.talk_mode():
         figure = goodness_charts.probabilities_figure(reading["probabilities"], layout.chart_style(), data.label_names)
         layout.show_chart(figure, key="goodness_probabilities")
 
 
-with chart_column:
-    show_reading(image, label, description, hint)
+@st.fragment
+def reading_panel():
+    """Digit, prediction and bars: a stroke on the canvas reruns only this panel, not the whole app."""
+    input_column, chart_column = st.columns([1, 2])
+    with input_column:
+        source = st.radio("Digit from", settings.options("goodness_source"), key="goodness_source", horizontal=True)
+        image, label, description, hint = digit_input(source)
+    if image is None:
+        input_column.info(hint)
+        return
+    session.set_current_digit(image, label, description)
+    network = session.active_network()
+    try:
+        reading = readings.classify(network, image)
+    except ValueError as error:
+        input_column.error(f"The model could not read this digit: {layout.escape_markdown(error)}")
+        return
+    with input_column:
+        show_prediction(reading, label)
+        with st.container(key="goodness_preview"):
+            st.caption("What the network sees (28 × 28, centred like MNIST)")
+            layout.show_chart(digits.digit_figure(image, layout.chart_style().scaled(0.6)), key="goodness_preview_plot")
+    with chart_column:
+        show_bars(network, reading)
+        explain_panels.saliency_panel(network, image, label, reading["goodness"], data.label_names)
+    links.write()  # The panel's own settings (source, digit, bar layout) go into the link at once.
+
+
+reading_panel()
+# The first drawing should not wait for the inference graph to be traced: trace it now, once per model.
+readings.warm_up(session.active_model()["id"], session.active_network())

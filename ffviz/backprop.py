@@ -7,9 +7,18 @@ step (`train_on_batch`) on the same mini-batches, and offers the same step-by-st
 as `ffviz.train.Trainer` (`ffviz.trainer_protocol.SteppingTrainer`), so
 `ffviz.runner.TrainingRun` can drive either one. It has no goodness, so neither a threshold
 nor goodness measurements.
+
+Keras compiles a model's training and prediction functions once per model and never frees them,
+so a new model per run grew the server run after run (issue 14). Compiled models are therefore
+kept per shape (layer sizes and batch size) in `MODEL_CACHE` and reused: a new run loads its
+seeded starting weights and fresh optimizer moments into an idle model (`prepare`), and gives
+the model back when it is done (`release`, or when the trainer is garbage).
 """
 
+import collections
+import threading
 import time
+import weakref
 
 import keras
 import numpy as np
@@ -18,6 +27,8 @@ from ffviz.batches import MiniBatchPlan
 from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, check_learning_rate
 
 BACKPROP_LEARNING_RATE = 0.001  # Adam's usual default, which suits this small MLP.
+MAX_IDLE_MODELS = 2  # Compiled models kept for later runs when no run uses them.
+PREDICT_BATCH = 2000  # Images per prediction batch.
 
 
 def build_backprop_model(layer_sizes, learning_rate=BACKPROP_LEARNING_RATE, seed=0):
@@ -35,6 +46,52 @@ def build_backprop_model(layer_sizes, learning_rate=BACKPROP_LEARNING_RATE, seed
     return model
 
 
+def initial_weights(layer_sizes, seed):
+    """The starting weights `build_backprop_model` gives for `seed`, without building a model.
+
+    Seeded Keras initializers give the same values at every call, so a reused model starts
+    exactly where a new one would.
+    """
+    weights = []
+    width = IMAGE_PIXELS
+    for index, units in enumerate(layer_sizes):
+        kernel = keras.initializers.GlorotUniform(seed=seed * 100 + index)((width, units))
+        weights += [np.asarray(kernel), np.zeros(units, np.float32)]
+        width = units
+    head = keras.initializers.GlorotUniform(seed=seed)((width, NUM_CLASSES))
+    return weights + [np.asarray(head), np.zeros(NUM_CLASSES, np.float32)]
+
+
+class ModelCache:
+    """Compiled backprop models by shape, lent to one run at a time; thread-safe, few idle ones kept."""
+
+    def __init__(self, max_idle=MAX_IDLE_MODELS):
+        self.max_idle = max_idle
+        self._lock = threading.Lock()
+        self._idle = collections.OrderedDict()  # id(model) -> (key, model), least recently used first.
+        self.created = 0
+
+    def acquire(self, layer_sizes, batch_size):
+        """(model, compiled): an idle model of this shape, else a new one (not yet compiled)."""
+        key = (tuple(layer_sizes), int(batch_size))
+        with self._lock:
+            for identity, (model_key, model) in reversed(self._idle.items()):
+                if model_key == key:
+                    del self._idle[identity]
+                    return model, True
+            self.created += 1
+        return build_backprop_model(layer_sizes), False
+
+    def release(self, layer_sizes, batch_size, model):
+        with self._lock:
+            self._idle[id(model)] = ((tuple(layer_sizes), int(batch_size)), model)
+            while len(self._idle) > self.max_idle:
+                self._idle.popitem(last=False)
+
+
+MODEL_CACHE = ModelCache()
+
+
 class BackpropTrainer(MiniBatchPlan):
     """Backpropagation with the step-by-step interface of `ffviz.train.Trainer`.
 
@@ -48,12 +105,58 @@ class BackpropTrainer(MiniBatchPlan):
     def __init__(self, config, x_train, y_train, x_test=None, y_test=None, learning_rate=BACKPROP_LEARNING_RATE):
         super().__init__(x_train, y_train, x_test, y_test, config.batch_size, config.epochs, config.seed)
         self.config = config
-        self.model = build_backprop_model(config.layer_sizes, learning_rate, config.seed)
-        self.base_learning_rate = float(learning_rate)
+        self.base_learning_rate = check_learning_rate(learning_rate)
+        self.compile_seconds = 0.0  # Time `prepare()` spent compiling; 0 when a compiled model was reused.
+        self._model = None
+        self._weights = initial_weights(config.layer_sizes, config.seed)  # Where training goes on from.
+        self._release = None
+        self._model_lock = threading.Lock()
+
+    @property
+    def model(self):
+        """The Keras model being trained (taken from the cache on first use)."""
+        self.prepare()
+        return self._model
+
+    def prepare(self):
+        """Take a compiled model of this shape (compiling one if none is idle) and load this run into it.
+
+        Idempotent and thread-safe; the first step calls it. Returns the seconds spent compiling.
+        """
+        with self._model_lock:
+            if self._model is not None:
+                return 0.0
+            started = time.perf_counter()
+            model, compiled = MODEL_CACHE.acquire(self.config.layer_sizes, self.batch_size)
+            if not compiled:  # One step and one prediction on blank data trace and compile both.
+                model.train_on_batch(
+                    np.zeros((self.batch_size, IMAGE_PIXELS), np.float32), np.zeros(self.batch_size, np.int32)
+                )
+                model.predict(np.zeros((1, IMAGE_PIXELS), np.float32), batch_size=PREDICT_BATCH, verbose=0)
+            model.set_weights(self._weights)
+            for variable in model.optimizer.variables:
+                variable.assign(np.zeros(variable.shape, variable.dtype))
+            model.optimizer.learning_rate = self.base_learning_rate
+            self._model = model
+            self.compile_seconds = 0.0 if compiled else time.perf_counter() - started
+            layer_sizes, batch_size = self.config.layer_sizes, self.batch_size
+            self._release = weakref.finalize(self, MODEL_CACHE.release, layer_sizes, batch_size, model)
+            return self.compile_seconds
+
+    def release(self):
+        """Keep the trained weights here and give the compiled model back for the next run of its shape."""
+        with self._model_lock:
+            if self._model is None:
+                return
+            self._weights = self._model.get_weights()
+            self._model = None
+            self._release()
 
     def set_learning_rate(self, learning_rate):
         self.base_learning_rate = check_learning_rate(learning_rate)
-        self.model.optimizer.learning_rate = self.base_learning_rate
+        model = self._model
+        if model is not None:
+            model.optimizer.learning_rate = self.base_learning_rate
 
     def set_threshold(self, threshold):
         raise ValueError(f"Backpropagation has no goodness threshold. Received: threshold={threshold!r}")
@@ -66,10 +169,11 @@ class BackpropTrainer(MiniBatchPlan):
 
     def train_step(self):
         """One mini-batch of Keras's own `train_on_batch`; its record, as `Trainer.train_step` gives."""
+        model = self.model
         self.reshuffle_at_epoch_start()
         indices = self.next_indices(1)
         started = time.perf_counter()
-        loss = self.model.train_on_batch(self.x_train[indices], self.y_train[indices])
+        loss = model.train_on_batch(self.x_train[indices], self.y_train[indices])
         self.seconds += time.perf_counter() - started
         self.step += 1
         return {
@@ -85,7 +189,7 @@ class BackpropTrainer(MiniBatchPlan):
         return [self.train_step() for _ in range(max(1, min(steps, self.steps_left_in_epoch())))]
 
     def predict(self, images):
-        logits = self.model.predict(np.asarray(images, np.float32), batch_size=2000, verbose=0)
+        logits = self.model.predict(np.asarray(images, np.float32), batch_size=PREDICT_BATCH, verbose=0)
         return logits.argmax(axis=1)
 
     def evaluate(self, readout=None, limit=None):

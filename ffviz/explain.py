@@ -12,7 +12,8 @@ Two questions that the pages ask, answered without Streamlit:
   is left out (zero), and the brightness of the label code is held fixed.
 - What does one update do? `probe_one_update` trains exactly one step through the trainer's
   public `train_step()` and `last_update` describes it from what the trainer keeps: the batch
-  it trained on, its wrong labels and the weights the step started from (`Trainer.backup`).
+  it trained on, its wrong labels and the weights the step started from
+  (`Trainer.weights_before_last_step()`, kept by its compiled `StepProgram`).
   It reports each layer's goodness of the positive and negative rows before and after, the
   examples that moved most and the first layer's weight change as images.
 """
@@ -70,7 +71,8 @@ def _saliency_graph(network):
                 goodness_rows.append(goodness(hidden, measure))
             stacked = ops.stack(goodness_rows)  # (layers, layers * labels)
             target_layer = tf.repeat(tf.range(num_layers), count)  # The layer each copy asks about.
-            chosen = tf.one_hot(target_layer, num_layers, axis=0)  # (layers, layers * labels)
+            # 1 where row k meets a copy that asks about layer k (a mask, not a label code).
+            chosen = tf.cast(tf.range(num_layers)[:, None] == target_layer[None, :], stacked.dtype)  # (layers, copies)
             total = ops.sum(stacked * chosen)
         return tf.reshape(tape.gradient(total, copies), (num_layers, count, IMAGE_PIXELS))
 
@@ -123,7 +125,7 @@ def probe_one_update(trainer):
 def last_update(trainer, record=None, moved_most=MOVED_MOST):
     """What the trainer's last step did to the batch it trained on; it trains nothing itself.
 
-    The weights before the step are the ones `ffviz.train.Trainer` keeps in `backup` (the
+    The weights before the step are `ffviz.train.Trainer.weights_before_last_step()` (the
     weights its last applied step started from); the weights after are the network's own. Call
     it while no other thread trains, e.g. when a run is paused.
 
@@ -147,9 +149,9 @@ def last_update(trainer, record=None, moved_most=MOVED_MOST):
         )
     network = trainer.network
     images, labels = trainer.last_batch
-    wrong_labels = trainer.last_wrong_labels.numpy()
+    wrong_labels = np.asarray(trainer.last_wrong_labels)
     before = FFNetwork(network.config)
-    before.set_weights([variable.numpy() for variable in trainer.backup])
+    before.set_weights(trainer.weights_before_last_step())
     goodness_of = {
         "positive_before": before.layer_goodness(images, labels),
         "negative_before": before.layer_goodness(images, wrong_labels),

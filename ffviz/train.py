@@ -1,20 +1,13 @@
 """Training a Forward-Forward network with mini-batches and compiled steps.
 
-Each step takes a mini-batch of images, writes the true label into each (positive data) and a
-wrong label into a copy (negative data), and updates every layer on its own local loss
-(`ffviz.objective`); all layers are trained inside one `tf.function` and no gradient crosses
-layers. The wrong label comes from a strategy of `ffviz.negatives`.
+`Trainer` walks the training set in mini-batches (`ffviz.batches`) and runs the step of
+`ffviz.ff_step` on each: every layer learns on its own local loss, no gradient crosses layers,
+and the softmax head learns on the side (Hinton 2022, section 2).
 
-The softmax head is always trained, whatever the negatives and the read-out: it is cheap (one
-neutral-label pass that shares the first layer's product, and a linear layer), and a head that
-stayed at zero would report a meaningless 10% accuracy. It reads the neutral pass and learns on
-the side; its gradient stops at its input (`FFNetwork.head_features`).
-
-Speed: one step runs the neutral, positive and negative passes with the first layer's costly
-product shared between them (`FFDense.call_with_label_codes`), and `run()` fuses
-`steps_per_call` steps into one compiled call (a `tf.while_loop` over mini-batches already on
-the device), so Python runs once per call instead of once per step. `train_step()` is the same
-compiled loop with one step, for a user interface that steps live.
+Speed: one call runs several steps (a `tf.while_loop` over mini-batches already on the device),
+so Python runs once per call instead of once per step. The compiled steps are made once per
+shape in the process and reused by every later run of that shape (`ffviz.compiled_steps`): a
+new run neither compiles again nor leaves a new graph behind.
 
 `Trainer.run()` is a generator that yields a record after every step (per-layer loss and mean
 goodness of positive and negative data), so a command line or a web page can draw training
@@ -23,20 +16,18 @@ live and pause or stop it between steps. A NaN or infinite loss stops training w
 that the last applied step started from (its update has not been checked by a loss yet).
 """
 
+import threading
 import time
+import weakref
 
-import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from ffviz.batches import MiniBatchPlan, learning_rate_factor, shift_images
+from ffviz.compiled_steps import HEAD_LEARNING_RATE, STEP_CACHE
 from ffviz.config import check_learning_rate, check_threshold
-from ffviz.negatives import WRONG_LABEL_FUNCTIONS
-from ffviz.objective import ff_loss, goodness, goodness_threshold
-from ffviz.overlay import image_maxima, label_codes, neutral_codes
+from ffviz.ff_step import train_one_step
 
-HEAD_LEARNING_RATE = 0.01  # Adam step for the softmax head (a convex problem); it follows the same schedule.
 STEPS_PER_CALL = 50  # Steps that `run()` fuses into one compiled call; Python overhead is paid once.
 # XLA always, unless the caller says otherwise: it was faster on every device measured. XLA fuses
 # the many small element-wise operations of the loss and of the Adam updates into a few kernels;
@@ -49,93 +40,22 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last weights whose loss was finite were put back."""
 
 
-def make_optimizer(learning_rate):
-    """One optimizer per layer, so no layer's moment estimates mix with another's."""
-    return keras.optimizers.Adam(learning_rate=learning_rate)
-
-
-def local_losses(network, images, labels, wrong_labels, threshold, label_free=None):
-    """Every layer's loss and mean goodness of positive and negative rows; call inside a tape.
-
-    Positive and negative copies of the batch go through each layer as one (2 * batch) matrix
-    and share the first layer's label-free product; the `stop_gradient` between layers keeps
-    every gradient local.
-    """
-    config = network.config
-    image_max = image_maxima(images)
-    codes = ops.stack([label_codes(labels, image_max), label_codes(wrong_labels, image_max)])  # (2, batch, 10)
-    activities = network.forward_with_label_codes(images, codes, label_free)  # each (2 * batch, units)
-    batch = ops.shape(images)[0]
-    goodness_rows = [goodness(activity, config.goodness) for activity in activities]  # each (2 * batch,)
-    losses = [
-        ff_loss(
-            rows[:batch],
-            rows[batch:],
-            goodness_threshold(threshold, units, config.goodness),
-            config.sharpness,
-            config.loss,
-            config.symba_alpha,
-        )
-        for rows, units in zip(goodness_rows, config.layer_sizes)
-    ]
-    goodness_positive = [ops.mean(rows[:batch]) for rows in goodness_rows]
-    goodness_negative = [ops.mean(rows[batch:]) for rows in goodness_rows]
-    return losses, goodness_positive, goodness_negative
-
-
-def layer_variables(network):
-    return [[layer.kernel, layer.bias] for layer in network.layers]
-
-
-def forward_forward_step(network, images, labels, threshold, choose_wrong_labels):
-    """The losses and gradients of one training step, without applying them.
-
-    A neutral-label pass feeds the softmax head (whose loss and gradient are returned too) and
-    `choose_wrong_labels(logits)` sees its logits, as hard negatives need. All passes share the
-    first layer's label-free product.
-
-    Returns:
-        A dict: "losses", "goodness_positive", "goodness_negative" (per layer), "gradients"
-        (per layer: kernel, bias), "head_loss", "head_gradients", "wrong_labels".
-    """
-    head_variables = [network.head.kernel, network.head.bias]
-    with tf.GradientTape() as tape:
-        label_free = network.layers[0].label_free_product(images)
-        neutral_code = neutral_codes(image_maxima(images))[None]  # (1, batch, 10)
-        neutral = network.forward_with_label_codes(images, neutral_code, label_free)
-        # `head_features` stops the gradient: the head learns, the hidden layers do not see it.
-        logits = network.head(network.head_features(neutral))
-        head_loss = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
-        wrong_labels = choose_wrong_labels(ops.stop_gradient(logits))
-        losses, goodness_positive, goodness_negative = local_losses(
-            network, images, labels, wrong_labels, threshold, label_free
-        )
-        total = ops.sum(ops.stack(losses)) + head_loss
-    gradients = tape.gradient(total, layer_variables(network) + [head_variables])
-    return {
-        "losses": losses,
-        "goodness_positive": goodness_positive,
-        "goodness_negative": goodness_negative,
-        "gradients": gradients[: len(network.layers)],
-        "head_loss": head_loss,
-        "head_gradients": gradients[-1],
-        "wrong_labels": wrong_labels,
-    }
-
-
 class Trainer(MiniBatchPlan):
     """Trains an `FFNetwork` on a dataset, one mini-batch step at a time.
 
     Follows `ffviz.trainer_protocol.SteppingTrainer`, with both optional capabilities: a live
-    threshold and goodness measurements.
+    threshold and goodness measurements. The compiled steps and the optimizer state live in a
+    `ffviz.compiled_steps.StepProgram` taken from the per-process cache on the first step (or by
+    `prepare()`) and given back by `release()` (or when the trainer is garbage); after every call
+    the trained weights are copied into `network`, which stays the run's model.
 
     Args:
         network: the `FFNetwork` to train; its config gives batch size, epochs and strategy.
         x_train, y_train: training images (N, 784) in [0, 1] and labels (N,).
         x_test, y_test: optional test set, evaluated at the end of every epoch.
         jit_compile: compile the steps with XLA; None means `JIT_COMPILE` (XLA always).
-        steps_per_call: steps that `run()` fuses into one compiled call (`train_step()` is
-            always one step). Records are the same either way.
+        steps_per_call: steps that `run()` runs in one compiled call (`train_step()` is always
+            one step). Records are the same either way.
     """
 
     supports_threshold = True
@@ -148,39 +68,88 @@ class Trainer(MiniBatchPlan):
         self.config = network.config
         super().__init__(x_train, y_train, x_test, y_test, self.config.batch_size, self.config.epochs, self.config.seed)
         self.base_learning_rate = self.config.learning_rate
-        self.threshold = tf.Variable(float(self.config.threshold), trainable=False, dtype="float32")
-        self.optimizers = [make_optimizer(self.base_learning_rate) for _ in network.layers]
-        for optimizer, layer in zip(self.optimizers, network.layers):
-            optimizer.build([layer.kernel, layer.bias])
-        self.head_optimizer = make_optimizer(HEAD_LEARNING_RATE)
-        self.head_optimizer.build([network.head.kernel, network.head.bias])
+        self._threshold = check_threshold(self.config.threshold)
         if not isinstance(steps_per_call, int) or steps_per_call < 1:
             raise ValueError(f"steps_per_call must be a positive integer. Received: steps_per_call={steps_per_call!r}")
         self.steps_per_call = steps_per_call
-        self.backup = [tf.Variable(variable, trainable=False) for variable in network.variables()]
-        self.generator = tf.random.Generator.from_seed(self.config.seed)
-        # The last step's batch and wrong labels, so `ffviz.explain` can show what one update did.
-        self.last_batch = None  # (images (batch, 784), labels (batch,)) as NumPy, set by each call.
-        self.last_wrong_labels = tf.Variable(tf.zeros((self.batch_size,), tf.int32), trainable=False)
         self.jit_compile = JIT_COMPILE if jit_compile is None else bool(jit_compile)
-        signature = [
-            tf.TensorSpec((None, self.batch_size, None), tf.float32),  # images (steps, batch, pixels)
-            tf.TensorSpec((None, self.batch_size), tf.int32),  # labels (steps, batch)
-            tf.TensorSpec((None,), tf.float32),  # layers' learning rate per step (steps,)
-            tf.TensorSpec((None,), tf.float32),  # head's learning rate per step (steps,)
-        ]
-        self._compiled_steps = tf.function(self._train_steps, input_signature=signature, jit_compile=self.jit_compile)
+        self.program = None  # The `StepProgram` in use, from `prepare()` on.
+        self.compile_seconds = 0.0  # Time `prepare()` spent compiling; 0 when a compiled program was reused.
+        self._release = None  # Gives the program back when the trainer is garbage.
+        self._program_lock = threading.Lock()
+        # The last step's batch, wrong labels and starting weights, so `ffviz.explain` can show what one
+        # update did. The program holds the last two; `release()` copies them here before giving it back.
+        self.last_batch = None  # (images (batch, 784), labels (batch,)) as NumPy, set by each call.
+        self._last_step_kept = None  # (wrong labels, weights before) from the program given back, or None.
+
+    def prepare(self):
+        """Take a compiled program for this shape (compiling one if none is idle) and load this run into it.
+
+        Idempotent and thread-safe; the first step calls it. Returns the seconds spent compiling.
+        """
+        with self._program_lock:
+            if self.program is not None:
+                return 0.0
+            program = STEP_CACHE.acquire(self.config, self.batch_size, self.jit_compile, train_one_step)
+            compile_seconds = 0.0 if program.compiled else program.warm_up()
+            program.load(self.network.get_weights(), self._threshold, self.config.seed)
+            self.program = program
+            self.compile_seconds = compile_seconds
+            self._release = weakref.finalize(self, STEP_CACHE.release, program)
+            return compile_seconds
+
+    def release(self):
+        """Copy the weights into `network` and give the compiled program back for the next run of its shape.
+
+        The trainer may still train afterwards: its next step takes a program again, with the
+        weights of `network` but fresh optimizer moments.
+        """
+        with self._program_lock:
+            if self.program is None:
+                return
+            self.program.copy_weights_to(self.network)
+            self._threshold = self.current_threshold()
+            if self.last_batch is not None and self._last_step_kept is None:
+                self._last_step_kept = (self.program.last_wrong_labels.numpy(), self.program.backup_weights())
+            self.program = None
+            self._release()  # Calls STEP_CACHE.release(program) once, and no more at garbage collection.
+
+    @property
+    def last_wrong_labels(self):
+        """The wrong labels (batch,) of the last step as NumPy, or None before the first step."""
+        if self.last_batch is None:
+            return None
+        program = self.program
+        if self._last_step_kept is not None or program is None:
+            return self._last_step_kept[0]
+        return program.last_wrong_labels.numpy()
+
+    def weights_before_last_step(self):
+        """The weights (as `network.get_weights()`) that the last applied step started from, or None.
+
+        After a diverged step they equal the network's own: its weights were put back.
+        """
+        if self.last_batch is None:
+            return None
+        program = self.program
+        if self._last_step_kept is not None or program is None:
+            return self._last_step_kept[1]
+        return program.backup_weights()
 
     def set_threshold(self, threshold):
         """Change the threshold; it takes effect at the next step."""
-        self.threshold.assign(check_threshold(threshold))
+        self._threshold = check_threshold(threshold)
+        program = self.program
+        if program is not None:
+            program.threshold.assign(self._threshold)
 
     def set_learning_rate(self, learning_rate):
         """Change the base learning rate; the schedule scales it from the next step on."""
         self.base_learning_rate = check_learning_rate(learning_rate)
 
     def current_threshold(self):
-        return float(self.threshold.numpy())
+        program = self.program
+        return float(program.threshold.numpy()) if program is not None else float(self._threshold)
 
     def layer_goodness(self, images, labels):
         """Goodness of `images` under `labels`, per layer (layers, batch): for live histograms."""
@@ -189,69 +158,6 @@ class Trainer(MiniBatchPlan):
     def current_learning_rate(self):
         factor = learning_rate_factor(self.step, self.total_steps, self.config.lr_decay)
         return self.base_learning_rate * factor
-
-    def choose_wrong_labels(self, logits, labels):
-        """Negative labels for a batch, by the config's strategy in `WRONG_LABEL_FUNCTIONS`."""
-        return WRONG_LABEL_FUNCTIONS[self.config.negatives](logits, labels, self.generator)
-
-    def _one_step(self, images, labels, learning_rate, head_learning_rate):
-        """One compiled step: losses, then the updates unless a loss is NaN or infinite."""
-        network = self.network
-        result = forward_forward_step(
-            network,
-            images,
-            labels,
-            self.threshold,
-            lambda logits: self.choose_wrong_labels(logits, labels),
-        )
-        self.last_wrong_labels.assign(tf.cast(result["wrong_labels"], tf.int32))
-        losses = ops.stack(result["losses"])
-        finite = tf.logical_and(tf.reduce_all(tf.math.is_finite(losses)), tf.math.is_finite(result["head_loss"]))
-
-        def apply():
-            for keep, variable in zip(self.backup, network.variables()):
-                keep.assign(variable)  # These weights just gave a finite loss.
-            for optimizer, variables, gradients in zip(self.optimizers, layer_variables(network), result["gradients"]):
-                optimizer.learning_rate = learning_rate
-                optimizer.apply(gradients, variables)
-            self.head_optimizer.learning_rate = head_learning_rate
-            self.head_optimizer.apply(result["head_gradients"], [network.head.kernel, network.head.bias])
-            return tf.constant(True)
-
-        applied = tf.cond(finite, apply, lambda: tf.constant(False))
-        record = [losses, ops.stack(result["goodness_positive"]), ops.stack(result["goodness_negative"])]
-        return applied, record, result["head_loss"]
-
-    def _train_steps(self, images, labels, learning_rates, head_learning_rates):
-        """Several steps in one compiled call, stopping at the first non-finite loss.
-
-        Args:
-            images: (steps, batch, 784); labels: (steps, batch); learning_rates and
-                head_learning_rates: (steps,), the layers' and the head's step sizes.
-
-        Returns:
-            Steps run (the last one not applied if `all_applied` is False), `all_applied`,
-            and per step: losses, positive and negative goodness (steps, layers), head loss (steps,).
-        """
-        steps = tf.shape(images)[0]
-        layers = len(self.network.layers)
-        records = [tf.zeros((steps, layers)) for _ in range(3)] + [tf.zeros((steps,))]
-
-        def condition(index, all_applied, *records):
-            return tf.logical_and(index < steps, all_applied)
-
-        def body(index, all_applied, losses, goodness_positive, goodness_negative, head_losses):
-            applied, record, head_loss = self._one_step(
-                images[index], labels[index], learning_rates[index], head_learning_rates[index]
-            )
-            updated = [
-                tf.tensor_scatter_nd_update(table, [[index]], [row])
-                for table, row in zip((losses, goodness_positive, goodness_negative, head_losses), (*record, head_loss))
-            ]
-            return (index + 1, applied, *updated)
-
-        index, all_applied, *records = tf.while_loop(condition, body, [tf.constant(0), tf.constant(True), *records])
-        return index, all_applied, *records
 
     def _batches(self, steps):
         """Images (steps, batch, 784) and labels (steps, batch) of the next `steps` steps of this epoch."""
@@ -274,16 +180,17 @@ class Trainer(MiniBatchPlan):
 
     def _train_steps_or_error(self, steps):
         """`train_steps`, returning the records of the applied steps and the error, if any."""
+        self.prepare()
+        program = self.program
         self.reshuffle_at_epoch_start()
         steps = max(1, min(steps, self.steps_left_in_epoch()))
         images, labels = self._batches(steps)
-        self.last_batch = (images[-1].numpy(), labels[-1].numpy())
         factors = [
             learning_rate_factor(self.step + offset, self.total_steps, self.config.lr_decay) for offset in range(steps)
         ]
         learning_rates = [self.base_learning_rate * factor for factor in factors]
         started = time.perf_counter()
-        done, all_applied, losses, goodness_positive, goodness_negative, head_losses = self._compiled_steps(
+        done, all_applied, losses, goodness_positive, goodness_negative, head_losses = program.train_steps(
             images,
             labels,
             tf.constant(learning_rates, tf.float32),
@@ -294,6 +201,11 @@ class Trainer(MiniBatchPlan):
             np.asarray(table) for table in (losses, goodness_positive, goodness_negative, head_losses)
         )
         elapsed = time.perf_counter() - started
+        self.last_batch = (images[-1].numpy(), labels[-1].numpy())
+        self._last_step_kept = None
+        if not all_applied:
+            program.restore_backup()
+        program.copy_weights_to(self.network)
         applied = done if all_applied else done - 1
         threshold = self.current_threshold()
         records = []
@@ -316,7 +228,6 @@ class Trainer(MiniBatchPlan):
         if all_applied:
             return records, None
         self.seconds += elapsed / done
-        self.network.set_weights([keep.numpy() for keep in self.backup])
         bad = losses[applied]
         return records, TrainingDiverged(
             f"The loss became {'NaN' if np.isnan(bad).any() else 'infinite'} at step "
@@ -330,10 +241,17 @@ class Trainer(MiniBatchPlan):
         return self.train_steps(1)[0]
 
     def evaluate(self, readout=None, limit=None):
-        """Test accuracy with the given read-out (on the first `limit` images), or None."""
+        """Test accuracy with the given read-out (on the first `limit` images), or None.
+
+        Measured on the program's copy of the weights when there is one: its compiled inference
+        is reused run after run, where a new network would trace its own.
+        """
         if self.x_test is None or len(self.x_test) == 0:
             return None
-        return self.network.evaluate(self.x_test[:limit], self.y_test[:limit], readout)["accuracy"]
+        program = self.program
+        network = program.network if program is not None else self.network
+        readout = readout or self.config.readout
+        return network.evaluate(self.x_test[:limit], self.y_test[:limit], readout)["accuracy"]
 
     def run(self, max_steps=None):
         """Yield a record after every step until the planned epochs are done.

@@ -5,10 +5,11 @@ trains both variants at the same time on the same images in the same order from 
 seed, and gives each the same wall-clock budget counted from when both are compiled: XLA
 compiles each network's step once, for seconds, and that must not count against either.
 
-`VariantRace` holds the two `ffviz.runner.TrainingRun`s. `start()` returns at once; a thread
-compiles both steps (`warm_up`), then starts both runs together, so their clocks start
-together. Each run stops when its own clock passes the budget. `outcome()` measures both on
-the test set once they have stopped and says who won, by how much, in words.
+`VariantRace` holds the two `ffviz.runner.TrainingRun`s. `start()` returns at once and hands
+both to `ffviz.runner.start_together`: each compiles in its own thread (`Trainer.prepare()`), and
+both clocks start once both are compiled. Each run stops when its own clock passes the budget.
+`outcome()` measures both on the test set once they have stopped and says who won, by how much,
+in words.
 
 Reproducible: the seed fixes the initial weights, the shuffling, the jitter and the wrong
 labels, and the compiled steps are deterministic on the CPU (XLA's matrix products split
@@ -17,41 +18,15 @@ losses step by step (`tests/unit/test_variants.py` checks it). Only the number o
 fit in the budget may differ, since the clock is real time.
 """
 
-import threading
-
 import numpy as np
-import tensorflow as tf
 
 from ffviz.network import FFNetwork
-from ffviz.runner import FAILED, READY, RUNNING, TrainingRun
+from ffviz.runner import COMPILING, FAILED, READY, RUNNING, STOPPED, TrainingRun, start_together
 
 EVAL_EVERY = 50  # Steps between quick accuracy checks on 1,000 test images: the live accuracy curve.
 MAX_EPOCHS = 100  # Enough that the time budget, not the epoch count, ends a run.
-COMPILING = "compiling"
-
-
-def warm_up(trainer):
-    """Compile the trainer's step without training: one call with learning rate 0, then every state put back.
-
-    The call runs on the first batch of the current order, un-jittered, so it uses no random
-    numbers of the data order; the weights cannot move at learning rate 0, and the optimizers'
-    moments and step counts and the wrong-label generator are put back as they were. The next
-    `train_step()` finds the compiled step ready and trains exactly as without the warm-up.
-    """
-    optimizers = [*trainer.optimizers, trainer.head_optimizer]
-    saved_optimizers = [[variable.numpy() for variable in optimizer.variables] for optimizer in optimizers]
-    saved_generator = trainer.generator.state.numpy()
-    saved_weights = trainer.network.get_weights()
-    first = trainer.order[: trainer.batch_size]
-    images = tf.constant(trainer.x_train[first].reshape(1, trainer.batch_size, -1))
-    labels = tf.constant(trainer.y_train[first].reshape(1, trainer.batch_size))
-    no_step = tf.zeros((1,), tf.float32)
-    trainer._compiled_steps(images, labels, no_step, no_step)  # The only way to compile without training.
-    for optimizer, values in zip(optimizers, saved_optimizers):
-        for variable, value in zip(optimizer.variables, values):
-            variable.assign(value)
-    trainer.generator.state.assign(saved_generator)
-    trainer.network.set_weights(saved_weights)
+BUDGET_MESSAGE = "Stopped: the time budget is spent."
+CLOSED_TAB_MESSAGE = "Stopped: the page that started this race was closed."
 
 
 def check_same_seed(configs):
@@ -98,69 +73,77 @@ class VariantRace:
             )
             for name, config in configs.items()
         }
-        self.state = READY
-        self.message = ""
+        self._started = False
         self._outcome = None
-        self._thread = None
 
     def __repr__(self):
         return f"VariantRace(state={self.state}, budget={self.budget:g} s)"
 
     def _keep_alive(self, name):
         def keep_alive():
+            run = self.runs[name]
             if self._outside_keep_alive is not None and not self._outside_keep_alive():
+                run.unwatched_message = CLOSED_TAB_MESSAGE
                 return False
-            return self.runs[name].snapshot()["elapsed"] < self.budget
+            if run.status()["elapsed"] >= self.budget:
+                run.unwatched_message = BUDGET_MESSAGE
+                return False
+            return True
 
         return keep_alive
 
     def start(self):
-        """Compile both variants in a background thread, then start both clocks together."""
-        if self._thread is not None:
+        """Compile both variants in their threads, then start both clocks together; returns at once."""
+        if self._started:
             return
-        self.state = COMPILING
-        self._thread = threading.Thread(target=self._compile_then_start, name="ffviz-variants", daemon=True)
-        self._thread.start()
+        self._started = True
+        start_together(self.runs.values())
 
-    def _compile_then_start(self):
-        try:
-            for run in self.runs.values():
-                warm_up(run.trainer)
-        except Exception as error:  # A message on the page, not a dead thread.
-            self.state, self.message = FAILED, f"Compiling failed: {type(error).__name__}: {error}"
-            return
-        if self.state != COMPILING:  # Stopped while compiling.
-            return
-        self.state = RUNNING
-        for run in self.runs.values():
-            run.start()
+    @property
+    def state(self):
+        """READY before `start()`; then COMPILING until both are compiled, RUNNING, and STOPPED or FAILED."""
+        if not self._started:
+            return READY
+        runs = self.runs.values()
+        if any(run.state == FAILED for run in runs):
+            return FAILED
+        if any(run.state == RUNNING for run in runs):
+            return RUNNING if all(run.prepared for run in runs) else COMPILING
+        return STOPPED
+
+    @property
+    def message(self):
+        """Why a variant failed (compiling or a diverged loss), or ""."""
+        return " ".join(f"{name}: {run.message}" for name, run in self.runs.items() if run.state == FAILED)
 
     def enforce_budget(self):
-        """Stop each run whose clock has passed the budget (the keep-alive check may be two seconds late)."""
+        """Stop each run whose clock has passed the budget (the keep-alive check may be two seconds late).
+
+        A variant that failed stops the other, which would otherwise wait for its compiled partner forever.
+        """
+        failed = any(run.state == FAILED for run in self.runs.values())
         for run in self.runs.values():
-            if run.state == RUNNING and run.snapshot()["elapsed"] >= self.budget:
-                run.stop(wait=False)
+            if run.state == RUNNING and (failed or run.status()["elapsed"] >= self.budget):
+                run.stop(wait=False, message=BUDGET_MESSAGE if not failed else "Stopped: the other variant failed.")
 
     def stop(self):
-        if self.state == COMPILING:
-            self.state = READY
+        """Stop both and give their compiled steps back; their weights and histories stay for the outcome."""
         for run in self.runs.values():
-            run.stop(wait=False)
+            run.close()
 
     def join(self, timeout=60.0):
-        if self._thread is not None:
-            self._thread.join(timeout)
         for run in self.runs.values():
             run.join(timeout)
 
     @property
     def running(self):
         """Compiling, or either variant still training."""
-        return self.state == COMPILING or any(run.state == RUNNING for run in self.runs.values())
+        return any(run.state == RUNNING for run in self.runs.values())
 
     @property
     def done(self):
-        return self.state not in (READY, COMPILING) and not self.running
+        """Started, and both stopped with no thread still in a call (so their weights hold still)."""
+        return self._started and not self.running and not any(run.alive for run in self.runs.values())
 
     def outcome(self):
         """Test accuracy of both once they stopped, and the winner's lead in words; None while running."""
@@ -168,7 +151,7 @@ class VariantRace:
             return None
         if self._outcome is None:
             accuracies = {name: run.trainer.evaluate() for name, run in self.runs.items()}
-            seconds = max(run.snapshot()["elapsed"] for run in self.runs.values())
+            seconds = max(run.status()["elapsed"] for run in self.runs.values())
             self._outcome = {
                 "accuracy": accuracies,
                 "steps": {name: run.trainer.step for name, run in self.runs.items()},

@@ -6,7 +6,7 @@ same numbers the plain way, so a test can say "the fast path gives the reference
 
 - `reference_losses_and_gradients`: one layer at a time, each with its own tape, on images
   with the labels written in (`ffviz.overlay.overlay_labels`), as the keras.io example trains.
-- `fast_losses_and_gradients`: the engine's own `ffviz.train.local_losses` on one tape, with
+- `fast_losses_and_gradients`: the engine's own `ffviz.ff_step.local_losses` on one tape, with
   given wrong labels and no softmax head, so it can be compared with the reference.
 
 They live in `tests/`, not in `ffviz/`, because only tests call them.
@@ -15,8 +15,8 @@ They live in `tests/`, not in `ffviz/`, because only tests call them.
 import tensorflow as tf
 from keras import ops
 
+from ffviz.ff_step import layer_variables, local_losses
 from ffviz.objective import ff_loss, goodness
-from ffviz.train import layer_variables, local_losses
 
 
 def fast_losses_and_gradients(network, images, labels, wrong_labels, threshold):

@@ -66,6 +66,8 @@ def update_panel(run):
     trainer = run.trainer
     if getattr(trainer, "last_batch", None) is None:
         return  # Not a Forward-Forward trainer, or no step yet.
+    if not run.wait_between_calls(timeout=2.0):
+        return  # The call in flight when the run paused has not ended yet; the next rerun shows the panel.
     cached = st.session_state.get(UPDATE)
     if cached is not None and cached[:2] == (id(run), trainer.step):
         update = cached[2]

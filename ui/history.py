@@ -30,20 +30,42 @@ def thin_history(history, max_points=MAX_CHART_POINTS, tail=TAIL_POINTS):
     return list(old[::stride]) + list(recent)
 
 
-def merge_events(events, min_gap):
-    """Changes of one setting less than `min_gap` steps apart become their last one.
+def group_events(events, min_gap):
+    """Setting changes as groups of nearby steps: [{"step", "changes": {setting: value}}].
 
-    Dragging or arrow-keying a slider sends a change per tick; the chart marks where the
-    setting settled, not every tick on the way.
+    Changes less than `min_gap` steps after the previous one join its group, which is drawn as
+    one marker at its last step with one line per setting (its last value), so two changes made
+    in quick succession never print their notes on top of each other.
     """
-    merged = []
+    groups = []
     for event in sorted(events, key=lambda event: event["step"]):
-        same = [index for index, kept in enumerate(merged) if kept["setting"] == event["setting"]]
-        if same and event["step"] - merged[same[-1]]["step"] < min_gap:
-            merged[same[-1]] = {**event, "step": merged[same[-1]]["step"]}
+        if groups and event["step"] - groups[-1]["step"] < min_gap:
+            groups[-1]["step"] = event["step"]
+            groups[-1]["changes"].pop(event["setting"], None)  # Keep the settings in the order last changed.
+            groups[-1]["changes"][event["setting"]] = event["value"]
         else:
-            merged.append(dict(event))
-    return merged
+            groups.append({"step": event["step"], "changes": {event["setting"]: event["value"]}})
+    return groups
+
+
+def robust_range(values, skip_fraction=0.05, margin=0.08):
+    """(low, high) of an axis that shows `values` without the spike of the first steps.
+
+    The first `skip_fraction` of the points (at least one, once there are ten) and the top and
+    bottom 0.5% are left out of the range, so the loss of step 1 (often ten times the rest) no
+    longer flattens the curve; the spike is still drawn, cut at the top. None when there are
+    too few finite values to say.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    skip = max(1, int(skip_fraction * len(values))) if len(values) >= 10 else 0
+    finite = values[skip:][np.isfinite(values[skip:])]
+    if finite.size < 2:
+        return None
+    low, high = np.percentile(finite, [0.5, 99.5])
+    pad = margin * max(high - low, 1e-6 * max(abs(high), 1.0))
+    return float(max(0.0, low - pad) if low >= 0 else low - pad), float(high + pad)
 
 
 def history_arrays(history, key):
@@ -56,6 +78,26 @@ def history_arrays(history, key):
     steps = np.fromiter((record["step"] for record in records), dtype=np.int64, count=len(records))
     values = np.array([record[key] for record in records], dtype=np.float32).reshape(len(records), -1)
     return steps, values
+
+
+def accuracy_by_epoch(quick_accuracy, test_accuracy):
+    """The accuracy points as (epochs, percents) lists: quick checks and epoch ends apart.
+
+    Args:
+        quick_accuracy: `TrainingRun.snapshot()["quick_accuracy"]`: {"epoch", "accuracy", ...}
+            on a fixed held-out slice, every few seconds.
+        test_accuracy: `snapshot()["test_accuracy"]`: (epoch, accuracy) on the whole test set.
+
+    Returns:
+        {"quick": (epochs, percents), "epoch": (epochs, percents)}.
+    """
+    return {
+        "quick": (
+            [point["epoch"] for point in quick_accuracy],
+            [100.0 * point["accuracy"] for point in quick_accuracy],
+        ),
+        "epoch": ([epoch for epoch, _ in test_accuracy], [100.0 * accuracy for _, accuracy in test_accuracy]),
+    }
 
 
 def accuracy_points(history):

@@ -19,11 +19,26 @@ from ui.charts.style import NORMAL_STYLE, TALK_STYLE
 # A backslash before each makes it plain text.
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]()<>#!|~$:@]|(?<=www)\.)", re.IGNORECASE)
 
-# Talk mode: larger text in the main area (the charts grow through `chart_style()`).
+# Talk mode: larger text in the main area (the charts grow through `chart_style()`), and a thin
+# header with little space above the content, so one 1280x720 projector screen holds a page's stage.
 TALK_MODE_CSS = """
 <style>
 [data-testid="stMain"] .stMarkdown p, [data-testid="stMain"] label p { font-size: 1.3rem; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2rem; }
+[data-testid="stHeader"] { height: 2.5rem; background: transparent; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 1rem; }
+</style>
+"""
+# Every screen: on a phone the content starts closer to the top, so the canvas and its
+# prediction share the first screen.
+NARROW_SCREEN_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+  [data-testid="stMain"] h1 { font-size: 1.75rem; }
+  [class*="st-key-page_explanation"] p { font-size: 0.9rem; line-height: 1.4; }
+}
 </style>
 """
 
@@ -42,10 +57,20 @@ def chart_style():
     return TALK_STYLE if talk_mode() else NORMAL_STYLE
 
 
-def explain(text):
-    """A page's short explanation, hidden in talk mode where the speaker says it."""
+def page_title(text):
+    """A page's title, left out in talk mode so the stage starts at the top of the projector screen."""
     if not talk_mode():
-        st.markdown(text)
+        st.title(text)
+
+
+def explain(text, key="page_explanation"):
+    """A page's short explanation, hidden in talk mode where the speaker says it.
+
+    A page with a second explanation (the room wall's note under the present page's) gives it its own
+    `key`, starting with "page_explanation" so that it looks the same.
+    """
+    if not talk_mode():
+        st.container(key=key).markdown(text)
 
 
 def chart_config(name):
@@ -57,8 +82,13 @@ def chart_config(name):
     }
 
 
-def show_chart(figure, key=None):
-    st.plotly_chart(figure, key=key, width="stretch", config=chart_config(key))
+def show_chart(figure, key=None, on_select="ignore"):
+    """Draw a Plotly figure across the column; `on_select` (a callback) makes a click on a point pick it."""
+    if on_select == "ignore":
+        return st.plotly_chart(figure, key=key, width="stretch", config=chart_config(key))
+    return st.plotly_chart(
+        figure, key=key, width="stretch", config=chart_config(key), on_select=on_select, selection_mode="points"
+    )
 
 
 def sidebar_controls():
@@ -72,6 +102,27 @@ def sidebar_controls():
             format_func=DISPLAY_NAMES.get,
             on_change=session.dataset_changed,
         )
+
+
+WATCH_SECONDS = 5.0  # How often any page tells the registry that this tab still watches its run.
+
+
+def keep_run_watched():
+    """While the session's run trains, touch it every few seconds from whatever page is open.
+
+    The registry stops a run nobody touched for its grace period (`ffviz.registry`), so a
+    closed tab frees the CPU; an open tab on another page keeps its training going.
+    """
+    from ffviz import registry
+
+    run, run_id = st.session_state.get(session.RUN), st.session_state.get(session.RUN_ID)
+    if run is None or run_id is None or run.state not in ("compiling", "running"):
+        return
+    st.fragment(run_every=WATCH_SECONDS)(_touch_run)(registry, run_id)
+
+
+def _touch_run(registry, run_id):
+    registry.RUNS.touch(run_id)
 
 
 def render_sidebar():
@@ -101,5 +152,5 @@ def render_sidebar():
             )
         if model["source"] == "untrained":
             st.info("The pretrained model could not be loaded. Train one on the Train page.")
-    if talk_mode():
-        st.markdown(TALK_MODE_CSS, unsafe_allow_html=True)
+    st.html(NARROW_SCREEN_CSS + (TALK_MODE_CSS if talk_mode() else ""))
+    keep_run_watched()

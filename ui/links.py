@@ -5,17 +5,22 @@ those settings; `digit=17` opens test digit 17 on the Goodness page, and `page=i
 that page from the root address. Only settings that differ from their defaults are written,
 so an untouched page has a clean address. A value that no widget can hold (threshold <= 0, a
 layer of 0 or 100000 units) is not used: the default stays and a warning names the value.
+
+While the session has a training run, the link also carries its id (`run=...`): a reload of
+the tab opens the same run, still training (`ffviz.registry`). Without a run there is none.
 """
 
 import streamlit as st
 
-from ui import settings
+from ffviz import registry
+from ui import session, settings
 from ui.layout import escape_markdown
 
 READ = "links_read"  # Set once the query string of this session's first run has been read.
 NOTICES = "links_notices"  # Warnings about values in the link that were not used.
 LAST_WRITTEN = "links_last_written"  # The query string this session wrote last.
 PAGE = "page"  # The query parameter naming a page, for links to the root address.
+RUN = "run"  # The query parameter carrying the registry id of the session's training run.
 
 
 def read_query_params(query_params, session):
@@ -72,8 +77,27 @@ def read_once(pages):
         notices.append(
             f"The link's {PAGE}={escape_markdown(repr(wanted))} is not a page of this app; this one is shown instead."
         )
+    run_id = st.query_params.get(RUN)
+    if run_id and not adopt_run(run_id):
+        notices.append(f"The training run {escape_markdown(repr(run_id))} of this link has ended or was reset.")
     st.session_state[NOTICES] = notices
     return target
+
+
+def adopt_run(run_id):
+    """Make the registry's run `run_id` this session's; False when no run has that id (any more)."""
+    run = registry.RUNS.get(run_id)
+    if run is None:
+        return False
+    st.session_state[session.RUN] = run
+    st.session_state[session.RUN_ID] = run_id
+    return True
+
+
+def run_param(session_state):
+    """{"run": id} while the session has a training run, else {}."""
+    run_id = session_state.get(session.RUN_ID)
+    return {RUN: run_id} if run_id is not None and session_state.get(session.RUN) is not None else {}
 
 
 def show_notices():
@@ -86,7 +110,7 @@ def write():
 
     The address's path names the page, so `page=` is not written; it is only read.
     """
-    params = settings_as_params(st.session_state)
+    params = settings_as_params(st.session_state) | run_param(st.session_state)
     last = st.session_state.get(LAST_WRITTEN)
     if last is not None and last != params:
         st.session_state[NOTICES] = []  # The user changed something: old warnings no longer apply.

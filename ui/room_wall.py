@@ -76,5 +76,6 @@ def show_wall(store, code):
         )
     layout.explain(
         f"The wall shows the newest {LATEST_SHOWN} drawings; the counts, the accuracy and the hardest "
-        f"drawings are over the last {store.limits.drawings_kept_per_room} kept."
+        f"drawings are over the last {store.limits.drawings_kept_per_room} kept.",
+        key="page_explanation_wall",
     )

@@ -37,6 +37,7 @@ KNOWN_GOOD_STREAMLIT = ("1.67",)
 MODEL = "model"  # dict: network, source, description, id.
 DIGIT = "current_digit"  # dict: image (28, 28), label (or None), description.
 RUN = "training_run"  # ffviz.runner.TrainingRun or None.
+RUN_ID = "training_run_id"  # Its id in `ffviz.registry.RUNS` (carried by the link), or None.
 SETTINGS_NOTICES = "settings_notices"  # Messages about settings that were out of range.
 
 
@@ -56,6 +57,7 @@ def init_session():
     for key in settings.SETTINGS:
         st.session_state[key] = st.session_state[key]
     st.session_state.setdefault(RUN, None)
+    st.session_state.setdefault(RUN_ID, None)
     st.session_state.setdefault(DIGIT, None)
     st.session_state.setdefault("goodness_canvas_version", 0)
 

@@ -1,24 +1,31 @@
 """The Train page's button and slider callbacks, around one `ffviz.runner.TrainingRun`.
 
 Callbacks run before the page is drawn, so the page always shows the state that a click
-produced. The run's thread never calls Streamlit; the page polls `run.snapshot()`. Problems
+produced. The run's thread never calls Streamlit; the page polls `run.snapshot()`. The run
+belongs to the process, not to the browser tab: it is held in `ffviz.registry.RUNS` under an
+id that the page's link carries (`?run=...`), so a reload finds it still training; a run that
+no page has looked at for `registry.GRACE_SECONDS` stops, so a closed tab frees the CPU. Problems
 the user can fix (a bad layer list, a bad model file) are kept in session state under
 `train_problem` and shown with `st.error` by the page, never as a traceback. Messages are
 plain text (they may hold a file's name or a value typed in); the page escapes them.
 """
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ffviz import registry
 from ffviz.checkpoint import load_network
 from ffviz.config import FFConfig, parse_layer_sizes
 from ffviz.data import DISPLAY_NAMES
 from ffviz.network import FFNetwork
-from ffviz.runner import RUNNING, TrainingRun
+from ffviz.runner import COMPILING, FAILED, FINISHED, PAUSED, READY, RUNNING, STOPPED, TrainingRun
 from ui import history, session
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
-STEP_TARGET = "train_step_target"  # After "One step": the step number to keep polling for.
+STEP_TARGET = "train_step_target"  # After "Step": the step number to keep polling for.
+RUN_ID = session.RUN_ID  # The registry id of the session's run (`session.RUN`), or None.
+TRAINING_STATES = (COMPILING, RUNNING)  # States in which the one toggle button pauses.
 
 
 def config_from_widgets():
@@ -50,7 +57,23 @@ def architecture_changed(run):
 
 
 def current_run():
-    return st.session_state.get(session.RUN)
+    """The session's run, touched in the registry so that it keeps training while a page shows it."""
+    run = st.session_state.get(session.RUN)
+    run_id = st.session_state.get(RUN_ID)
+    if run is not None and run_id is not None:
+        registry.RUNS.touch(run_id)
+    return run
+
+
+def current_run_id():
+    """The id to put into the link: only while the session has a run."""
+    return st.session_state.get(RUN_ID) if st.session_state.get(session.RUN) is not None else None
+
+
+def session_owner():
+    """The worker-thread owner of this tab's runs: one training thread per browser session."""
+    context = get_script_run_ctx()
+    return f"{context.session_id}:train" if context is not None else None
 
 
 def _new_run():
@@ -63,11 +86,12 @@ def _new_run():
     data = session.load_data()
     network = FFNetwork(config)
     network.metadata = {"dataset": data.name, "data_source": data.source, "trained_in": "ffviz app"}
-    run = TrainingRun(
-        network, data.x_train, data.y_train, data.x_test, data.y_test, keep_alive=session.session_keep_alive()
-    )
+    # No per-tab keep-alive: the registry stops the run when nobody has looked at it for a while,
+    # and a reload of the tab (a new session) must find it still training.
+    run = TrainingRun(network, data.x_train, data.y_train, data.x_test, data.y_test, owner=session_owner())
     run.set_delay(float(st.session_state["train_speed"]))
     st.session_state[session.RUN] = run
+    st.session_state[RUN_ID] = registry.RUNS.add(run)
     return run
 
 
@@ -76,27 +100,47 @@ def _clear_messages():
     st.session_state[NOTE] = None
 
 
-def start():
-    """Start a new run, or continue the current one (after Stop, a finish or a failure)."""
+def play_pause():
+    """The one toggle: pause a run that trains; otherwise start a new run or go on with this one.
+
+    Going on after a finish trains the planned number of epochs again; after a stop or a
+    failure it continues from the weights it has. `play_help` says which, on the button.
+    """
     _clear_messages()
-    run = current_run() or _new_run()
+    run = current_run()
+    if run is not None and run.state in TRAINING_STATES:
+        run.pause()
+        return
+    run = run or _new_run()
     if run is not None:
         run.start()
 
 
-def pause():
-    if current_run() is not None:
-        current_run().pause()
+def play_label(run):
+    """(label, icon, help) of the toggle for the run's state."""
+    state = run.state if run is not None else None
+    if state in TRAINING_STATES:
+        return "Pause", ":material/pause:", "Pause training; Play goes on from here."
+    if state is None or state == READY:
+        return "Play", ":material/play_arrow:", "Train a new network with the settings on this page."
+    if state == PAUSED:
+        return "Play", ":material/play_arrow:", "Go on training from here."
+    return "Play", ":material/play_arrow:", after_end_note(run)
 
 
-def resume():
-    if current_run() is not None:
-        current_run().resume()
-
-
-def stop():
-    if current_run() is not None:
-        current_run().stop(wait=False)
+def after_end_note(run):
+    """What Play does once the run has ended (finished, stopped or failed), or None while it has not."""
+    state = run.state if run is not None else None
+    if state == FINISHED:
+        epochs = run.trainer.config.epochs
+        return (
+            f"Done. Play trains {epochs} more epoch{'s' if epochs != 1 else ''} from these weights; Reset starts over."
+        )
+    if state == STOPPED:
+        return "Stopped. Play goes on from where it stopped; Reset starts over."
+    if state == FAILED:
+        return "Play goes on from the last good weights; Reset starts over."
+    return None
 
 
 def step():
@@ -109,12 +153,15 @@ def step():
 
 
 def reset():
-    """Stop and forget the current run; the next Start uses the widgets' settings."""
+    """Stop and forget the current run; the next Play uses the widgets' settings."""
     _clear_messages()
-    run = current_run()
-    if run is not None:
-        run.stop(wait=False)
+    run_id = st.session_state.get(RUN_ID)
+    if run_id is not None:
+        registry.RUNS.discard(run_id)  # Stops the run and gives its compiled steps back.
+    elif current_run() is not None:
+        current_run().stop(wait=False)
     st.session_state[session.RUN] = None
+    st.session_state[RUN_ID] = None
 
 
 def threshold_changed():
@@ -203,10 +250,12 @@ def download():
 
 
 def needs_refresh(run):
-    """Whether the live panel should poll: the run trains, or a single step is still due."""
-    if run is None or not run.alive:
+    """Whether the live panel should poll: the run compiles or trains, or a single step is still due."""
+    if run is None:
         return False
-    return run.state == RUNNING or run.trainer.step < st.session_state.get(STEP_TARGET, 0)
+    if run.state in TRAINING_STATES:
+        return True
+    return run.state == PAUSED and run.trainer.step < st.session_state.get(STEP_TARGET, 0)
 
 
 def planned_epochs(run):

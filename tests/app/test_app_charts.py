@@ -60,16 +60,43 @@ def test_events_become_dashed_vertical_lines_with_notes():
     assert notes == ["threshold → 2", "lr → 0.01"]
 
 
-def test_slider_ticks_close_together_are_merged_into_their_last_value():
+def test_changes_close_together_share_one_note_with_each_settings_last_value():
+    """Slider ticks and a second setting changed within 8% of the chart share one marker, so notes never collide."""
     events = [{"step": 100 + tick, "setting": "threshold", "value": 1.5 + 0.05 * tick} for tick in range(1, 11)]
     events.append({"step": 105, "setting": "learning_rate", "value": 0.01})
-    merged = history_module.merge_events(events, min_gap=30)
-    assert merged == [
-        {"step": 101, "setting": "threshold", "value": 2.0},
-        {"step": 105, "setting": "learning_rate", "value": 0.01},
+    events.append({"step": 600, "setting": "threshold", "value": 1.0})
+    groups = history_module.group_events(events, min_gap=30)
+    assert groups == [
+        {"step": 110, "changes": {"learning_rate": 0.01, "threshold": 2.0}},
+        {"step": 600, "changes": {"threshold": 1.0}},
     ]
     figure = training.loss_figure(history(1000), events, 2, STYLE)
-    assert [annotation.text for annotation in figure.layout.annotations] == ["threshold → 2", "lr → 0.01"]
+    assert [annotation.text for annotation in figure.layout.annotations] == [
+        "lr → 0.01<br>threshold → 2",
+        "threshold → 1",
+    ]
+    # Left of the middle a note starts right of its line, past it left of it: inside the plot either way.
+    assert [annotation.xanchor for annotation in figure.layout.annotations] == ["left", "right"]
+
+
+def test_accuracy_axis_fits_the_points_and_quick_points_come_before_the_first_epoch():
+    quick = [{"step": step, "epoch": step / 300, "accuracy": 0.94 + 0.00001 * step} for step in range(50, 301, 50)]
+    figure = training.accuracy_figure(quick, [(1.0, 0.97)], STYLE)
+    quick_trace, epoch_end = figure.data
+    assert len(quick_trace.x) == 6 and min(quick_trace.x) < 0.2
+    assert list(epoch_end.y) == [pytest.approx(97.0)]
+    low, high = figure.layout.yaxis.range
+    assert 85 < low < 94 and 97 < high <= 100.5
+
+
+def test_loss_axis_fits_the_curve_without_the_first_step_spike():
+    records = history(200)
+    records[0]["loss"] = [50.0, 50.0]  # The first step's loss, far above the rest.
+    figure = training.loss_figure(records, [], 2, STYLE)
+    low, high = figure.layout.yaxis.range
+    rest = [value for record in records[1:] for value in record["loss"]]
+    assert high < 50.0
+    assert low <= min(rest) and high >= max(rest)
 
 
 def test_goodness_history_pairs_positive_and_negative_in_the_layer_colour():
@@ -93,6 +120,11 @@ def test_goodness_bars_stack_layers_and_mark_threshold_and_prediction(mode, line
     assert "◀" in bars[0].x[9]
     threshold_lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
     assert threshold_lines[0].y0 == pytest.approx(line_at)
+    # All ten labels are ticked (a narrow chart would skip some), and the threshold is named in
+    # the legend, where it covers no bar.
+    assert figure.layout.xaxis.tickmode == "array" and len(figure.layout.xaxis.tickvals) == 10
+    assert not figure.layout.annotations
+    assert f"{line_at:g}" in [trace for trace in figure.data if trace.type == "scatter"][0].name
 
 
 def test_probabilities_use_the_label_colours():
@@ -103,7 +135,8 @@ def test_probabilities_use_the_label_colours():
 def test_sample_grid_titles_use_label_colours_and_outline_the_chosen_digit():
     labels = np.array([3, 1, 4, 1, 5])
     figure = digits.sample_grid_figure(np.zeros((5, 784)), labels, STYLE, columns=4, selected=2)
-    assert len(figure.data) == 5
+    assert len(figure.data) == 10  # A heatmap and an invisible clickable point per digit.
+    assert [trace.customdata[0] for trace in figure.data if trace.type == "scatter"] == [0, 1, 2, 3, 4]
     assert [annotation.font.color for annotation in figure.layout.annotations] == [
         style.label_color(label) for label in labels
     ]
@@ -179,7 +212,7 @@ def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in
     }
     figure = training.goodness_histogram_figure(samples, 1.5, STYLE)
     assert [trace.type for trace in figure.data] == ["histogram"] * 4
-    assert [trace.name for trace in figure.data] == ["positive", "negative"] * 2
+    assert [trace.name for trace in figure.data] == ["positive (right label)", "negative (wrong label)"] * 2
     assert figure.data[0].marker.color != figure.data[1].marker.color
     assert [trace.xaxis for trace in figure.data] == ["x", "x", "x2", "x2"]
     assert figure.layout.barmode == "overlay"

@@ -131,10 +131,10 @@ def test_talk_mode_hides_explanations_and_enlarges_charts(app):
     """Test that talk mode removes the explanation paragraph and makes fonts larger."""
     app.radio(key="goodness_source").set_value("Test set").run()
     normal_font = plotly_spec(app, "goodness_chart")["layout"]["font"]["size"]
-    assert [text for text in texts(app.main) if "writes each of the ten labels" in text]
+    assert [text for text in texts(app.main) if "writes each label into the image" in text]
     app.toggle(key="talk_mode").set_value(True).run()
     assert not app.exception
-    assert not [text for text in texts(app.main) if "writes each of the ten labels" in text]
+    assert not [text for text in texts(app.main) if "writes each label into the image" in text]
     assert plotly_spec(app, "goodness_chart")["layout"]["font"]["size"] > normal_font >= 16
 
 

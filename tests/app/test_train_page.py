@@ -37,9 +37,9 @@ def loss_traces(app):
 
 
 def test_start_draws_a_loss_line_for_every_layer(app):
-    """Test that Start trains in the background and the chart gets one loss line per layer."""
-    open_train_page(app)
-    app.button(key="train_start").click().run()
+    """Test that Play trains in the background and the chart gets one loss line per layer."""
+    open_train_page(app, epochs=50)  # One epoch of the sample takes ~0.2 s: it would end before the pause click.
+    app.button(key="train_play").click().run()
     assert not app.exception
     assert rerun_until(app, lambda app: len(loss_traces(app)) == 2 and len(plotly_array(loss_traces(app)[0]["y"])) >= 3)
     names = [trace["name"] for trace in loss_traces(app)]
@@ -48,14 +48,14 @@ def test_start_draws_a_loss_line_for_every_layer(app):
         assert np.all(np.isfinite(plotly_array(trace["y"])))
     status = " ".join(texts(app.get_by_key("train_status")))
     assert "Step " in status
-    app.button(key="train_pause").click().run()
+    app.button(key="train_play").click().run()
     assert "paused" in " ".join(texts(app.get_by_key("train_status")))
 
 
 def test_threshold_change_is_marked_on_the_chart(app):
     """Test that moving the threshold while training records an event drawn as a line."""
     open_train_page(app)
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert rerun_until(app, lambda app: len(loss_traces(app)) == 2)
     app.slider(key="train_threshold").set_value(2.5).run()
 
@@ -69,7 +69,7 @@ def test_threshold_change_is_marked_on_the_chart(app):
 
 
 def test_one_step_then_use_the_model(app):
-    """Test that One step trains exactly one step and Use this model switches every page to it."""
+    """Test that Step trains exactly one step and Use this model switches every page to it."""
     open_train_page(app, layers="32")
     app.button(key="train_step").click().run()
 
@@ -95,7 +95,7 @@ def test_one_step_then_use_the_model(app):
 def test_bad_layer_sizes_show_an_error(app):
     """Test that an unreadable layer list gives an error message and no run."""
     open_train_page(app, layers="500,abc")
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert not app.exception
     assert any("Layer sizes" in element.value for element in app.error)
     assert app.session_state["training_run"] is None
@@ -104,7 +104,7 @@ def test_bad_layer_sizes_show_an_error(app):
 def test_reset_forgets_the_run(app):
     """Test that Reset stops the run and brings the page back to step 0."""
     open_train_page(app, layers="16")
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     run = app.session_state["training_run"]
     app.button(key="train_reset").click().run()
     assert app.session_state["training_run"] is None
@@ -142,11 +142,12 @@ def test_a_diverged_run_shows_its_message_and_offers_reset(app):
     assert rerun_until(app, lambda app: "Step 1" in " ".join(texts(app.get_by_key("train_status"))))
     run = app.session_state["training_run"]
 
-    def diverge():
+    def diverge(*steps):
         raise TrainingDiverged("The loss became NaN at step 2.")
 
-    run.trainer.train_step = diverge
-    app.button(key="train_start").click().run()
+    # The runner trains several steps per call (`train_steps`); older runners called `train_step`.
+    run.trainer.train_step = run.trainer.train_steps = diverge
+    app.button(key="train_play").click().run()
     assert rerun_until(app, lambda app: run.snapshot()["state"] == "failed")
     app.run()
     assert not app.exception
@@ -165,14 +166,14 @@ def histogram_spec(app):
 
 
 def test_goodness_histograms_appear_with_two_traces_per_layer_and_follow_the_threshold(app):
-    """Test that after Start each layer gets a positive and a negative histogram and the threshold line moves."""
+    """Test that after Play each layer gets a positive and a negative histogram and the threshold line moves."""
     open_train_page(app)
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert rerun_until(app, lambda app: bool(histogram_spec(app)))
     figure = histogram_spec(app)
     assert [trace["type"] for trace in figure["data"]] == ["histogram"] * 4
-    assert [trace["name"] for trace in figure["data"]] == ["positive", "negative"] * 2
-    app.button(key="train_pause").click().run()
+    assert [trace["name"] for trace in figure["data"]] == ["positive (right label)", "negative (wrong label)"] * 2
+    app.button(key="train_play").click().run()
     app.slider(key="train_threshold").set_value(4.0).run()
     assert not app.exception
     lines = [shape for shape in histogram_spec(app)["layout"]["shapes"] if shape["type"] == "line"]
@@ -180,7 +181,7 @@ def test_goodness_histograms_appear_with_two_traces_per_layer_and_follow_the_thr
 
 
 def test_each_one_step_press_advances_exactly_one_step_and_speed_sets_the_delay(app):
-    """Test that One step adds exactly one step per press (the thread then waits) and the speed reaches the run."""
+    """Test that Step adds exactly one step per press (the thread then waits) and the speed reaches the run."""
     open_train_page(app, layers="32")
     app.button(key="train_step").click().run()
     run = app.session_state["training_run"]
@@ -212,3 +213,59 @@ def test_history_csv_button_and_png_export_of_the_charts(app):
     charts = [node for node in app.get_by_key("train_loss_chart") if getattr(node, "type", "") == "plotly_chart"]
     config = json.loads(charts[0].proto.config)
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "ffviz_train_loss_plot", "scale": 2}
+
+
+def test_one_toggle_plays_pauses_and_plays_on(app):
+    """Test that the single Play/Pause button starts a run, pauses it, and goes on with the same run."""
+    open_train_page(app, layers="16", epochs=50)
+    assert app.button(key="train_play").label == "Play"
+    app.button(key="train_play").click().run()
+    run = app.session_state["training_run"]
+    assert run.state in ("compiling", "running")
+    assert app.button(key="train_play").label == "Pause"
+    assert app.button(key="train_step").disabled
+    app.button(key="train_play").click().run()
+    assert run.state == "paused"
+    assert app.button(key="train_play").label == "Play"
+    app.button(key="train_play").click().run()
+    assert app.session_state["training_run"] is run and run.state in ("compiling", "running")
+    assert rerun_until(app, lambda app: run.trainer.step > 0)
+
+
+def test_play_after_a_finished_run_says_and_trains_more_epochs(app):
+    """Test that a finished run's Play says what it does, then trains the planned epochs again on the same run."""
+    open_train_page(app, layers="16", epochs=1)
+    app.button(key="train_play").click().run()
+    run = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: run.state == "finished")
+    app.run()
+    assert any("Play trains 1 more epoch" in caption.value for caption in app.caption)
+    finished_at = run.trainer.step
+    app.button(key="train_play").click().run()
+    assert app.session_state["training_run"] is run
+    assert rerun_until(app, lambda app: run.trainer.step > finished_at)
+    assert run.trainer.total_epochs == 2
+
+
+def test_the_link_carries_the_run_and_a_new_session_with_it_finds_the_same_run(app):
+    """Test that a run's id is in the query string, and a fresh session opened with it shows that run."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import APP_SCRIPT
+
+    open_train_page(app, layers="16", epochs=50)
+    assert "run" not in app.query_params  # A page without a run has a clean link.
+    app.button(key="train_play").click().run()
+    run = app.session_state["training_run"]
+    run_id = app.query_params["run"]
+    reloaded = AppTest.from_file(str(APP_SCRIPT), default_timeout=WAIT_SECONDS)
+    reloaded.query_params["run"] = run_id
+    reloaded.run()
+    reloaded.switch_page(TRAIN_PAGE).run()
+    assert reloaded.session_state["training_run"] is run
+    assert rerun_until(reloaded, lambda page: "Step 0 " not in " ".join(texts(page.get_by_key("train_status"))))
+    app.button(key="train_reset").click().run()
+    assert "run" not in app.query_params
+    assert run.state != "running"
+    run.join(30)
+    assert not run.alive

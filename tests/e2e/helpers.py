@@ -46,8 +46,11 @@ def by_key(page, key):
 
 
 def click_button(page, key):
-    """Click the button with this key and wait for the rerun it causes."""
-    by_key(page, key).locator("button").click()
+    """Click the button with this key and wait for the rerun it causes.
+
+    Only the visible button: Streamlit 1.67 draws a hidden copy of a button that has a tooltip.
+    """
+    by_key(page, key).locator("button:visible").click()
     wait_for_app_run(page)
 
 
@@ -79,3 +82,58 @@ def screenshot(page, name):
     """Save a full-page screenshot as tests/e2e/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+# The texts of every Plotly chart on the page: for each chart, its box and the boxes of its title,
+# annotations (subplot titles, notes), axis titles, colour-bar title and legend.
+CHART_TEXTS_SCRIPT = """
+() => [...document.querySelectorAll('.js-plotly-plot')].map((chart) => {
+    const box = (element) => { const r = element.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const selector = '.gtitle, .annotation, .g-xtitle, .g-ytitle, [class^="g-x"][class$="title"], '
+        + '[class^="g-y"][class$="title"], .cbtitle, .legend';
+    const texts = [...chart.querySelectorAll(selector)]
+        .filter((element) => element.getBoundingClientRect().width > 0)
+        .map((element) => ({
+            name: (element.textContent || element.getAttribute('class')).slice(0, 60), box: box(element),
+        }));
+    const key = chart.closest('[class*="st-key-"]')?.className.match(/st-key-[\\w-]+/)?.[0] || '';
+    return {key, box: box(chart), texts};
+})
+"""
+EDGE_TOLERANCE_PX = 1.0  # Sub-pixel rounding at a chart's edge is not clipping.
+
+
+def overlap_area(first, second):
+    """The area (square pixels) shared by two boxes given as (left, top, right, bottom)."""
+    width = min(first[2], second[2]) - max(first[0], second[0])
+    height = min(first[3], second[3]) - max(first[1], second[1])
+    return max(0.0, width) * max(0.0, height)
+
+
+def chart_text_problems(page, min_overlap_px=4.0):
+    """Every chart text that sticks out of its chart or overlaps another text of the same chart.
+
+    Returns:
+        A list of readable strings, empty when every title, annotation, axis title and legend
+        lies inside its chart and clear of the others.
+    """
+    problems = []
+    for chart in page.evaluate(CHART_TEXTS_SCRIPT):
+        left, top, right, bottom = chart["box"]
+        texts = chart["texts"]
+        for text in texts:
+            text_left, text_top, text_right, text_bottom = text["box"]
+            tolerance = EDGE_TOLERANCE_PX
+            inside = (
+                text_left >= left - tolerance
+                and text_top >= top - tolerance
+                and text_right <= right + tolerance
+                and text_bottom <= bottom + tolerance
+            )
+            if not inside:
+                problems.append(f"{chart['key']}: {text['name']!r} at {text['box']} leaves the chart {chart['box']}")
+        for index, first in enumerate(texts):
+            for second in texts[index + 1 :]:
+                if overlap_area(first["box"], second["box"]) > min_overlap_px:
+                    problems.append(f"{chart['key']}: {first['name']!r} overlaps {second['name']!r}")
+    return problems

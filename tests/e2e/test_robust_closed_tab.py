@@ -1,7 +1,8 @@
 """Closing the browser while training: the server's training thread must end, leaving no load behind.
 
-The run's keep-alive asks Streamlit whether the tab's session is still connected; after the
-tab closes it says no and the thread ends within a few seconds. The server is another
+The run lives in the process's registry (`ffviz.registry`), so a reload finds it; every open
+page of the tab touches it every few seconds. Once the tab is closed nobody does, and the run
+stops after the registry's grace period (`GRACE_SECONDS`). The server is another
 process, so the test watches its CPU time (/proc/PID/stat) and its thread count
 (/proc/PID/status): both fall back once the tab is gone.
 """
@@ -11,12 +12,14 @@ import time
 
 from playwright.sync_api import expect
 
+from ffviz.registry import GRACE_SECONDS
 from tests.e2e import helpers
 from tests.e2e.conftest import VIEWPORT
 from tests.helpers import wait_until
 
 IDLE_CPU_FRACTION = 0.15  # Of one core: what an idle Streamlit server uses, with room to spare.
-SETTLE_SECONDS = 30  # Keep-alive checks every 2 s; TensorFlow may finish a step first.
+# The registry's grace period, its keep-alive check every 2 s, and a step that may finish first.
+SETTLE_SECONDS = GRACE_SECONDS + 30
 
 
 def cpu_seconds(pid):
@@ -41,7 +44,7 @@ def test_closing_the_tab_ends_the_training_thread(browser, app_server):
         field.fill(value)
         field.press("Enter")
         helpers.wait_for_app_run(page)
-    helpers.click_button(page, "train_start")
+    helpers.click_button(page, "train_play")
     expect(helpers.by_key(page, "train_loss_chart").locator(".scatterlayer .trace").first).to_be_attached()
     busy = cpu_fraction(app_server.pid)
     assert busy > IDLE_CPU_FRACTION, f"the server does not seem to train: {busy:.2f} of a core"

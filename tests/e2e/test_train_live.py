@@ -54,7 +54,7 @@ def step_count_after_rerun(page, batch_size):
 
 
 def test_training_runs_takes_a_new_learning_rate_and_pauses(page, app_server):
-    """Test that Start trains with a loss curve per layer, the learning rate can change live, and Pause stops."""
+    """Test that Play trains with a loss curve per layer, the learning rate changes live, and Pause stops."""
     helpers.goto(page, app_server, "train")
     for key, value in (("train_layers", SMALL_LAYERS), ("train_epochs", EPOCHS)):
         field = helpers.by_key(page, key).locator("input")
@@ -66,7 +66,7 @@ def test_training_runs_takes_a_new_learning_rate_and_pauses(page, app_server):
         delay.press("ArrowRight")
     helpers.wait_for_app_run(page)
 
-    helpers.click_button(page, "train_start")
+    helpers.click_button(page, "train_play")
     loss_chart = helpers.by_key(page, "train_loss_chart")
     expect(loss_chart.locator(".scatterlayer .trace")).to_have_count(NUM_LAYERS, timeout=FIRST_STEP_TIMEOUT_MS)
     first = step_count(page)
@@ -83,7 +83,8 @@ def test_training_runs_takes_a_new_learning_rate_and_pauses(page, app_server):
     helpers.expect_no_error(page)
     expect_steps_beyond(page, step_count(page))
 
-    helpers.click_button(page, "train_pause")
+    expect(helpers.by_key(page, "train_play")).to_contain_text("Pause")
+    helpers.click_button(page, "train_play")
     expect(helpers.by_key(page, "train_status")).to_contain_text("paused")
     # A step already under way when Pause was pressed has landed by the first fresh read.
     paused = step_count_after_rerun(page, DEFAULT_BATCH_SIZE + 10)

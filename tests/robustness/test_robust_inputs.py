@@ -334,7 +334,7 @@ def test_broken_data_source_falls_back_to_the_sample_with_a_warning(monkeypatch,
 def test_bad_layer_sizes_are_refused_on_start(app, layers, words):
     app.switch_page(TRAIN_PAGE).run()
     app.text_input(key="train_layers").set_value(layers).run()
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert not app.exception
     messages = error_texts(app)
     assert any(words in message for message in messages), messages

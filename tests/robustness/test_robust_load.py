@@ -50,7 +50,7 @@ def start_session(layers):
     # the sessions started after it compile their first step in seconds, not a minute.
     app.select_slider(key="train_speed").set_value(STEP_DELAY)
     app.run()
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert not app.exception, [element.value for element in app.exception]
     return app
 

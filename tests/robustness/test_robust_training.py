@@ -53,7 +53,7 @@ def test_a_huge_learning_rate_fails_with_a_reason_and_keeps_finite_weights(app):
     good = [weight.copy() for weight in run.network.get_weights()]
     # No widget allows this: it stands for any setting that makes the loss blow up.
     run.trainer.base_learning_rate = 1e30
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     assert wait_until(lambda: run.snapshot()["state"] == "failed", app=app), run.snapshot()["state"]
     app.run()
     assert not app.exception
@@ -73,30 +73,33 @@ def test_a_huge_learning_rate_fails_with_a_reason_and_keeps_finite_weights(app):
     assert not app.error
 
 
-def test_stop_while_a_step_runs_ends_the_thread(app):
-    """Test that Stop during training ends the thread after the step in progress, with the steps kept."""
+def test_reset_while_a_step_runs_ends_the_run_and_play_starts_a_new_one(app):
+    """Test that Reset during training stops the run after the step in progress, and Play then starts afresh."""
     open_train_page(app, layers="64,64,64")
-    app.button(key="train_start").click().run()
+    app.button(key="train_play").click().run()
     run = app.session_state["training_run"]
     assert wait_until(lambda: run.trainer.step >= 3)
-    app.button(key="train_stop").click().run()
+    app.button(key="train_reset").click().run()
     assert wait_until(lambda: not run.alive, seconds=10)
     app.run()
     assert not app.exception
     assert run.snapshot()["state"] == "stopped"
-    stopped_at = run.snapshot()["step"]
-    assert stopped_at >= 3
-    assert not training_threads()
-    app.button(key="train_start").click().run()  # Start goes on from where it stopped.
-    assert wait_until(lambda: run.trainer.step > stopped_at)
-    assert run.alive and app.session_state["training_run"] is run
+    assert run.snapshot()["step"] >= 3
+    assert app.session_state["training_run"] is None
+    app.button(key="train_play").click().run()  # Reset forgot the run: Play starts a new one.
+    new_run = app.session_state["training_run"]
+    assert new_run is not run
+    assert wait_until(lambda: new_run.trainer.step >= 1)
     stop_training(app)
 
 
 def test_start_twice_quickly_makes_one_thread(app):
-    """Test that two Start presses before the page redraws (a double click) start one run, one thread."""
+    """Test that two Play presses before the page redraws (a double click) make one run, one thread.
+
+    Play is a toggle, so the second click of the double click pauses the run it started.
+    """
     open_train_page(app, layers="32")
-    start = app.button(key="train_start")  # Taken from the page as drawn before the first click.
+    start = app.button(key="train_play")  # Taken from the page as drawn before the first click.
     start.click()
     app.run()
     first = app.session_state["training_run"]

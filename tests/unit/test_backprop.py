@@ -25,4 +25,8 @@ def test_backprop_runs_in_the_background_like_forward_forward(sample):
     snapshot = run.snapshot()
     assert len(snapshot["history"]) == 40 and snapshot["goodness_samples"] is None
     assert snapshot["test_accuracy"][0][1] > 0.5
-    assert sum("quick_accuracy" in record for record in snapshot["history"]) == 3
+    # One measurement per compiled call that passes a multiple of `eval_every` (the runner sizes the calls
+    # by their measured time, so how many steps share a call varies), always at the last step.
+    quick = [record for record in snapshot["history"] if "quick_accuracy" in record]
+    assert 1 <= len(quick) <= 4 and quick[-1]["step"] == 40
+    assert all(0 <= record["quick_accuracy"] <= 1 for record in quick)

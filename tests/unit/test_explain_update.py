@@ -88,3 +88,21 @@ def test_a_trainer_without_a_last_step_is_refused(sample):
         explain.last_update(Trainer(FFNetwork(config), x_train[:100], y_train[:100]))
     with pytest.raises(ValueError, match="Received: BackpropTrainer"):
         explain.last_update(BackpropTrainer(config, x_train[:100], y_train[:100]))
+
+
+def test_the_last_update_survives_the_program_going_to_another_run(sample):
+    """Test that after `release()` the last update still describes this trainer's step, not the next run's.
+
+    The wrong labels and the weights before live in the compiled `StepProgram`; another run of the
+    same shape takes that program and trains on, so the trainer must have copied them out.
+    """
+    x_train, y_train, _, _ = sample
+    config = FFConfig(layer_sizes=(24,), batch_size=20, epochs=1, negatives="random")
+    first = Trainer(FFNetwork(config), x_train[:200], y_train[:200])
+    expected = explain.probe_one_update(first)
+    first.release()
+    other = Trainer(FFNetwork(config.replace(seed=5)), x_train[200:400], y_train[200:400])
+    other.train_steps(2)  # On the program `first` gave back (the cache's idle one of this shape).
+    after_release = explain.last_update(first)
+    for name in ("wrong_labels", "positive_before", "negative_before", "positive_after", "weight_change_sum"):
+        np.testing.assert_array_equal(after_release[name], expected[name])

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from ffviz import objective
+from ffviz.compiled_steps import step_key
 from ffviz.config import FFConfig
+from ffviz.ff_step import local_losses
 from ffviz.network import FFNetwork
-from ffviz.train import Trainer, local_losses
+from ffviz.train import Trainer
 
 ACTIVITIES = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 3.0]], np.float32)  # (2 rows, 3 units)
 
@@ -117,3 +119,19 @@ def test_every_option_pair_trains_to_a_lower_loss(sample, goodness, loss):
     losses = [record["loss"][0] for record in trainer.run(max_steps=40)]
     assert np.all(np.isfinite(losses))
     assert np.mean(losses[-10:]) < 0.9 * np.mean(losses[:5]), losses
+
+
+def test_the_objective_options_choose_their_own_compiled_program():
+    """Test that goodness and the SymBa alpha are in the compiled steps' key: each changes the traced graph.
+
+    A run must never reuse a program traced for another goodness or alpha (it would train the other
+    objective); the alpha of a softplus run is unused, so it does not split the cache.
+    """
+
+    def key(**changes):
+        return step_key(FFConfig().replace(**changes), 100, True)
+
+    assert key(goodness="sum_square") != key(goodness="mean_square")
+    assert key(loss="symba", symba_alpha=2.0) != key(loss="symba", symba_alpha=4.0)
+    assert key(loss="symba") != key(loss="softplus")
+    assert key(loss="softplus", symba_alpha=2.0) == key(loss="softplus", symba_alpha=4.0)

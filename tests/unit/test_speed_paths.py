@@ -20,9 +20,10 @@ import tensorflow as tf
 from ffviz.batches import shift_images
 from ffviz.checkpoint import load_network
 from ffviz.config import FFConfig
+from ffviz.ff_step import forward_forward_step
 from ffviz.network import FFNetwork
 from ffviz.overlay import all_label_codes, label_codes, neutral_codes, overlay_labels, overlay_neutral
-from ffviz.train import Trainer, TrainingDiverged, forward_forward_step
+from ffviz.train import Trainer, TrainingDiverged
 from tests.oracles import fast_losses_and_gradients, reference_losses_and_gradients
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ffviz.config import IMAGE_SIDE
-from ui.charts.style import HIGHLIGHT_COLOR, NUM_LABELS, image_axes, label_color, style_figure
+from ui.charts.style import HIGHLIGHT_COLOR, NUM_LABELS, image_axes, label_color, style_figure, titles_margin
 
 
 def digit_heatmap(image, name="", zmin=0.0, zmax=1.0, coloraxis=None):
@@ -65,7 +65,8 @@ def digit_row_figure(images, titles, style, highlight_label_pixels=True):
             figure.add_shape(label_pixels_shape(f"x{suffix}", f"y{suffix}"))
     image_axes(figure, cols=len(images))
     figure.update_annotations(font_size=style.font_size + 2)
-    return style_figure(figure, style, legend=False)
+    style_figure(figure, style, legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size + 2))
 
 
 def label_pixels_figure(rows, style):
@@ -93,7 +94,8 @@ def label_pixels_figure(rows, style):
     )
     figure.update_xaxes(title_text="label pixel (first ten pixels of the image)", side="top")
     figure.update_yaxes(autorange="reversed")
-    return style_figure(figure, style.scaled(0.45), legend=False)
+    style_figure(figure, style.scaled(0.45), legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size) + style.font_size)  # Ticks and title on top.
 
 
 def sample_grid_figure(images, labels, style, label_names=None, columns=8, selected=None):
@@ -114,7 +116,25 @@ def sample_grid_figure(images, labels, style, label_names=None, columns=8, selec
         rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06
     )
     for index, image in enumerate(images):
-        figure.add_trace(digit_heatmap(image, name=titles[index]), row=index // columns + 1, col=index % columns + 1)
+        # No hover on the pixels here: it would win over the clickable point below.
+        heatmap = digit_heatmap(image, name=titles[index]).update(hoverinfo="skip", hovertemplate=None)
+        figure.add_trace(heatmap, row=index // columns + 1, col=index % columns + 1)
+    # Plotly reports no click on a heatmap, so each digit gets an invisible point at its centre
+    # that the whole digit's area answers to: a click anywhere on it picks the digit.
+    for index in range(count):
+        figure.add_trace(
+            go.Scatter(
+                x=[(IMAGE_SIDE - 1) / 2],
+                y=[(IMAGE_SIDE - 1) / 2],
+                customdata=[index],
+                mode="markers",
+                marker={"size": 60, "opacity": 0, "symbol": "square"},
+                hovertemplate=titles[index] + "<br>click to pick it<extra></extra>",
+                showlegend=False,
+            ),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
     image_axes(figure, rows=rows, cols=columns)
     for annotation, label in zip(figure.layout.annotations, labels):
         annotation.font = {"size": style.font_size, "color": label_color(label)}
@@ -131,4 +151,5 @@ def sample_grid_figure(images, labels, style, label_names=None, columns=8, selec
             line={"color": HIGHLIGHT_COLOR, "width": 4},
         )
     height = max(style.height, int(rows * style.height * 0.4))
-    return style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    return figure.update_layout(margin_t=titles_margin(style.font_size))

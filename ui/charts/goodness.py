@@ -38,18 +38,43 @@ def goodness_bars_figure(goodness, threshold, predicted, style, label_names=None
         note = f"threshold × {num_layers} layers = {line_at:g}"
     else:
         note = f"threshold {threshold:g}"
-    figure.add_hline(
-        y=line_at,
-        line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 3},
-        annotation_text=note,
-        annotation_position="top left",
-        annotation_font={"size": style.font_size, "color": THRESHOLD_COLOR},
-        annotation_bgcolor="rgba(255, 255, 255, 0.8)",
+    # The threshold's note is a legend entry, not a note on the line: on the line it covered
+    # whichever bars stood at that end of the chart, the winning one among them.
+    figure.add_hline(y=line_at, line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 3})
+    figure.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=note,
+            line={"color": THRESHOLD_COLOR, "dash": "dash", "width": 3},
+            hoverinfo="skip",
+        )
     )
     figure.update_layout(barmode="stack" if stacked else "group")
-    figure.update_xaxes(title_text="label written into the image", type="category")
+    # Every label gets its tick: on a phone Plotly would otherwise label every other one.
+    figure.update_xaxes(
+        title_text="label written into the image",
+        type="category",
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=ticks,
+        tickangle=0,
+    )
     figure.update_yaxes(title_text="goodness", rangemode="tozero")
-    return style_figure(figure, style, "Goodness of each label")
+    style_figure(figure, style, "Goodness of each label")
+    # The legend sits at the bottom of the figure, with room for two lines of it on a phone.
+    return figure.update_layout(
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 0,
+            "yref": "container",
+            "yanchor": "bottom",
+            "font": {"size": style.font_size - 2},
+        },
+        margin_b=6 * style.font_size,
+    )
 
 
 def probabilities_figure(probabilities, style, label_names=None):
@@ -63,9 +88,9 @@ def probabilities_figure(probabilities, style, label_names=None):
             marker={"color": [label_color(label) for label in range(NUM_LABELS)]},
             text=[f"{100.0 * value:.0f}%" if value >= 0.01 else "" for value in probabilities],
             textposition="outside",
-            hovertemplate="label %{x}<br>probability %{y:.1f}%<extra></extra>",
+            hovertemplate="label %{x}<br>probability %{y:.1f}%<br>(one pass with a neutral label)<extra></extra>",
         )
     )
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text="probability (%)", range=[0, 115])
-    return style_figure(figure, style.scaled(0.7), "Softmax read-out (one pass, neutral label)", legend=False)
+    return style_figure(figure, style.scaled(0.7), "Softmax read-out", legend=False)

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.charts.style import NUM_LABELS, image_axes, layer_color, style_figure
+from ui.charts.style import NUM_LABELS, image_axes, layer_color, style_figure, titles_margin
 
 
 def tile(images, columns, gap=1):
@@ -107,7 +107,9 @@ def activations_figure(activations_by_label, goodness_by_label, style):
             )
     figure.update_annotations(font_size=style.font_size)
     height = max(style.height, int(num_layers * style.height * 0.75))
-    return style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    style_figure(figure, dataclasses.replace(style, height=height), legend=False)
+    # Room for the column titles above the first row and the goodness notes under the last.
+    return figure.update_layout(margin_t=titles_margin(style.font_size), margin_b=titles_margin(style.font_size))
 
 
 def confusion_figure(confusion, style, label_names=None):

@@ -8,7 +8,8 @@ server a few milliseconds where 24 heatmap subplots cost far more in the browser
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.charts.style import IMAGE_SIDE, NUM_LABELS, label_color, style_figure
+from ffviz.config import IMAGE_SIDE
+from ui.charts.style import NUM_LABELS, label_color, style_figure
 
 TILE_SCALE = 4  # 28 x 28 pixels -> 112 x 112: sharp squares instead of the browser's blurred upscaling.
 RIGHT, WRONG = "✓", "✗"

@@ -88,9 +88,10 @@ def layout(style, title=None, legend=True, legend_below=False, xaxis=None, yaxis
         "font": {"size": style.font_size},
         "hoverlabel": {"font": {"size": style.font_size}},
         "height": style.height,
-        "margin": {"l": 10, "r": 10, "t": 60 if title else 20, "b": 10 + (4 * style.font_size if legend_below else 0)},
+        "margin": {"l": 10, "r": 10, "t": 60 if title else 20, "b": 10 + (5 * style.font_size if legend_below else 0)},
         "showlegend": legend,
-        "legend": {**legend_font, "orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+        # Below the plot: at the bottom edge of the figure, under the x axis's title.
+        "legend": {**legend_font, "orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"}
         if legend_below
         else legend_font,
     }
@@ -103,6 +104,11 @@ def layout(style, title=None, legend=True, legend_below=False, xaxis=None, yaxis
     if annotations:
         result["annotations"] = list(annotations)
     return result
+
+
+def titles_margin(font_size):
+    """The top margin (pixels) that holds a row of subplot titles of `font_size` above the plots."""
+    return 2 * font_size + 12
 
 
 def style_figure(figure, style, title=None, legend=True):

@@ -1,0 +1,158 @@
+"""The Train page's live panel (status and charts, refreshed apart from the page) and its model buttons.
+
+The panel is a fragment that reruns on its own every `REFRESH_SECONDS` while the run compiles
+or trains, so the charts follow the training without rerunning the page, and the training
+thread never waits for the charts. It reads one `snapshot()` per refresh. When a refresh finds
+no new goodness probe yet, the histograms keep the last one, so the chart never goes blank.
+"""
+
+import dataclasses
+
+import streamlit as st
+
+from ui import layout, training
+from ui.charts import training as training_charts
+
+REFRESH_SECONDS = 0.7  # Between two redraws of the live charts while the run trains.
+LAST_PROBE = "train_last_probe"  # (run id, goodness samples) last drawn, for refreshes without a new probe.
+# The stage in talk mode: the loss and the histograms one above the other beside the controls,
+# together inside a 720-pixel-high projector screen.
+STAGE_FONT_SIZE, STAGE_CHART_HEIGHT = 20, 270
+
+
+def live_panel(compact):
+    """Status and charts; `compact` (talk mode) draws only the stage's two charts, then the rest below."""
+    live = training.needs_refresh(training.current_run())
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(_panel)(compact, live)
+
+
+def _status(snapshot, compact):
+    """One line (talk mode) or four metrics and a line: step, epoch, real steps per second, accuracy."""
+    accuracy = latest_accuracy(snapshot)
+    accuracy_text = "–" if accuracy is None else f"{100 * accuracy:.1f}%"
+    rate = snapshot["steps_per_second"]
+    state = snapshot["state"]
+    with st.container(key="train_status"):
+        if compact:
+            st.markdown(
+                f"**Step {snapshot['step']:,}** of {snapshot['total_steps']:,} · epoch {snapshot['epoch']:.2f} · "
+                f"{rate:.0f} steps/s · test {accuracy_text} · {state}"
+            )
+        else:
+            metrics = st.columns(4)
+            metrics[0].metric("Epoch", f"{snapshot['epoch']:.2f} / {snapshot['total_epochs']}")
+            metrics[1].metric("Steps per second", f"{rate:.1f}", help="Steps over wall time while training.")
+            metrics[2].metric("Elapsed", f"{snapshot['elapsed']:.0f} s")
+            metrics[3].metric("Test accuracy", accuracy_text, help="Latest estimate on 1,000 held-out test digits.")
+            st.markdown(f"**Step {snapshot['step']:,}** of {snapshot['total_steps']:,} · {state}")
+        if state == "compiling":
+            st.caption("Compiling the training step (once per network shape); the clock starts after it.")
+        if state == "failed":
+            st.error(f"{snapshot['message']} Press **Play** to go on from the last good weights, or **Reset**.")
+        elif snapshot["message"] and compact:
+            st.caption(snapshot["message"])  # One short line: the stage's charts must stay on the screen.
+        elif snapshot["message"]:
+            st.info(snapshot["message"])
+        if snapshot.get("history_thinned"):
+            st.caption(f"The charts thin out the {snapshot['history_thinned']:,} oldest steps.")
+
+
+def latest_accuracy(snapshot):
+    """The newest accuracy: the quick held-out estimate or the full test set's, whichever came last."""
+    quick = snapshot.get("quick_accuracy") or []
+    full = snapshot.get("test_accuracy") or []
+    candidates = []
+    if quick:
+        candidates.append((quick[-1]["epoch"], quick[-1]["accuracy"]))
+    if full:
+        candidates.append(full[-1])
+    return max(candidates)[1] if candidates else None
+
+
+def probe_to_draw(snapshot):
+    """This refresh's goodness samples, or the last ones drawn for the same run when none are new."""
+    run_id = training.current_run_id()
+    samples = snapshot.get("goodness_samples")
+    if samples is not None:
+        st.session_state[LAST_PROBE] = (run_id, samples)
+        return samples
+    last = st.session_state.get(LAST_PROBE)
+    return last[1] if last is not None and last[0] == run_id else None
+
+
+def _panel(compact, live):
+    run = training.current_run()
+    if run is None:
+        with st.container(key="train_status"):
+            st.markdown("**Step 0**: no run yet. Press **Play** (or **Step**).")
+        return
+    snapshot = run.snapshot()
+    _status(snapshot, compact)
+    style = layout.chart_style()
+    if compact:
+        style = dataclasses.replace(style, font_size=STAGE_FONT_SIZE, height=STAGE_CHART_HEIGHT)
+    history, events = snapshot["history"], snapshot["events"]
+    num_layers = len(snapshot["history"][-1]["loss"]) if history else 0
+    samples = probe_to_draw(snapshot)
+    # The slider's value, not the run's: a moved threshold moves the line at once.
+    threshold = st.session_state["train_threshold"]
+    with st.container(key="train_loss_chart"):
+        if history:
+            figure = training_charts.loss_figure(history, events, num_layers, style, legend_inside=compact)
+            layout.show_chart(figure, key="train_loss_plot")
+        else:
+            st.info("Each layer's loss appears here once training starts.")
+    with st.container(key="train_histograms"):
+        if samples is not None:
+            figure = training_charts.goodness_histogram_figure(samples, threshold, style)
+            layout.show_chart(figure, key="train_histogram_plot")
+    if compact and live:
+        # Below the projector's screen the other two charts wait for a pause: redrawing them at
+        # every refresh cost the browser the time to keep the stage's two charts fluid.
+        st.caption("Mean goodness and test accuracy over time: below, when paused.")
+        if not training.needs_refresh(run):
+            st.rerun()
+        return
+    goodness_column, accuracy_column = (st.container(), st.container()) if compact else st.columns(2)
+    with goodness_column:
+        if history:
+            figure = training_charts.goodness_history_figure(history, events, num_layers, layout.chart_style())
+            layout.show_chart(figure, key="train_goodness_plot")
+    with accuracy_column, st.container(key="train_accuracy_chart"):
+        if snapshot["quick_accuracy"] or snapshot["test_accuracy"]:
+            figure = training_charts.accuracy_figure(
+                snapshot["quick_accuracy"], snapshot["test_accuracy"], layout.chart_style()
+            )
+            layout.show_chart(figure, key="train_accuracy_plot")
+    if live and not training.needs_refresh(run):
+        st.rerun()  # The run paused or ended: redraw the buttons and stop polling.
+
+
+def model_section(run):
+    """Use the trained network on every page, go back to the pretrained one, download or upload a model."""
+    st.subheader("Model")
+    use, back, download, history, upload = st.columns([1, 1.5, 1, 1, 2])
+    use.button("Use this model", key="train_use_model", on_click=training.use_trained_model, disabled=run is None)
+    back.button("Back to the pretrained model", key="train_use_pretrained", on_click=training.use_pretrained_model)
+    model_bytes, file_name = training.download()
+    download.download_button(
+        "Download model",
+        data=model_bytes,
+        file_name=file_name,
+        mime="application/octet-stream",
+        key="train_download",
+        on_click="ignore",
+    )
+    history_csv = training.history_download()
+    history.download_button(
+        "Loss history (CSV)",
+        data=history_csv or "",
+        file_name="ffviz_history.csv",
+        mime="text/csv",
+        key="train_download_csv",
+        on_click="ignore",
+        disabled=history_csv is None,
+    )
+    upload.file_uploader(
+        "Upload a model file (.npz)", type=["npz"], key="train_upload", on_change=training.upload_changed
+    )
