@@ -18,6 +18,7 @@ from ui.charts.style import (
     layer_color,
     layout,
     style_figure,
+    titles_margin,
 )
 from ui.history import accuracy_points, thin_history
 
@@ -69,7 +70,7 @@ def saliency_figure(maps, titles, style, image=None):
     style_figure(figure, style.scaled(0.8), legend=False)
     image_axes(figure, 1, count)
     figure.update_annotations(font_size=style.font_size)
-    return figure
+    return figure.update_layout(margin_t=titles_margin(style.font_size))  # The titles stay inside the chart.
 
 
 def update_goodness_figure(update, style):
