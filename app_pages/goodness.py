@@ -53,9 +53,12 @@ def digit_input(source):
         st.button("Clear", key="goodness_clear", on_click=clear_canvas)
         if drawing.image_data is not None:
             try:
-                return canvas_to_mnist(drawing.image_data), None, "your drawing", ""
+                image = canvas_to_mnist(drawing.image_data)  # None while the canvas is empty.
             except ValueError as error:  # The canvas sent something other than pixels: ask again.
                 st.error(f"The drawing could not be read: {layout.escape_markdown(error)} Press Clear and draw again.")
+            else:
+                if image is not None:
+                    return image, None, "your drawing", ""
         return None, None, "", "Draw a digit on the black square, as large as the square."
     if source == "Test set":
         index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")

@@ -137,13 +137,13 @@ class VariantRace:
 
     @property
     def running(self):
-        """Compiling, or either variant still training."""
-        return any(run.state == RUNNING for run in self.runs.values())
+        """Compiling, either variant still training, or a thread still ending its last call after a stop."""
+        return any(run.state == RUNNING or run.alive for run in self.runs.values())
 
     @property
     def done(self):
         """Started, and both stopped with no thread still in a call (so their weights hold still)."""
-        return self._started and not self.running and not any(run.alive for run in self.runs.values())
+        return self._started and not self.running
 
     def outcome(self):
         """Test accuracy of both once they stopped, and the winner's lead in words; None while running."""

@@ -10,6 +10,8 @@ the user can fix (a bad layer list, a bad model file) are kept in session state 
 plain text (they may hold a file's name or a value typed in); the page escapes them.
 """
 
+import secrets
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -23,6 +25,7 @@ from ui import history, session
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
+OWNER = "train_owner"  # This session's worker-thread owner (`session_owner`).
 STEP_TARGET = "train_step_target"  # After "Step": the step number to keep polling for.
 RUN_ID = session.RUN_ID  # The registry id of the session's run (`session.RUN`), or None.
 TRAINING_STATES = (COMPILING, RUNNING)  # States in which the one toggle button pauses.
@@ -71,9 +74,17 @@ def current_run_id():
 
 
 def session_owner():
-    """The worker-thread owner of this tab's runs: one training thread per browser session."""
-    context = get_script_run_ctx()
-    return f"{context.session_id}:train" if context is not None else None
+    """The worker-thread owner of this tab's runs: one training thread per browser session.
+
+    Made once per session and kept in its state: the session's id plus a random token, because
+    Streamlit's test harness gives every AppTest session the same id, and two sessions must never
+    share a thread (the second one's run would take it over).
+    """
+    if OWNER not in st.session_state:
+        context = get_script_run_ctx()
+        session_id = context.session_id if context is not None else "no-session"
+        st.session_state[OWNER] = f"{session_id}:{secrets.token_hex(4)}:train"
+    return st.session_state[OWNER]
 
 
 def _new_run():

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 
+from ffviz.registry import THREAD_NAME
 from tests import helpers
 from tests.helpers import stop_training
 from ui.session import session_keep_alive
@@ -17,7 +18,8 @@ WAIT_SECONDS = 90  # The first step traces the training graph: seconds on two bu
 
 
 def training_threads():
-    return [thread for thread in threading.enumerate() if thread.name == "ffviz-training" and thread.is_alive()]
+    """The live training threads: an owner's lane is named "ffviz-training-<owner>" (`ffviz.registry.lane_for`)."""
+    return [thread for thread in threading.enumerate() if thread.name.startswith(THREAD_NAME) and thread.is_alive()]
 
 
 def wait_until(condition, seconds=WAIT_SECONDS, app=None):
