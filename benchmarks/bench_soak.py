@@ -13,6 +13,7 @@ Data: the shipped sample by default, or `--data PATH` (an .npz like assets/mnist
 """
 
 import argparse
+import gc
 import os
 import pathlib
 import time
@@ -62,12 +63,18 @@ def one_cycle(arrays, steps, owner="soak", timeout=120.0):
 
 
 def soak(seconds, steps=30, arrays=None, report=None):
-    """Start/reset cycles for `seconds` (at least 3 cycles); returns [(cycle, seconds, RSS MB)] after each."""
+    """Start/reset cycles for `seconds` (at least 3 cycles); returns [(cycle, seconds, RSS MB)] after each.
+
+    RSS is read after a full garbage collection, so the curve shows memory still held.
+    """
     arrays = arrays if arrays is not None else load_arrays()
     samples = []
     started = time.monotonic()
     while len(samples) < 3 or time.monotonic() - started < seconds:
         one_cycle(arrays, steps)
+        # A reset run's TensorFlow objects sit in reference cycles until Python's collector runs;
+        # collecting first measures what is still held (a leak), not garbage waiting for it.
+        gc.collect()
         samples.append((len(samples) + 1, time.monotonic() - started, resident_megabytes()))
         if report is not None:
             report(*samples[-1])
