@@ -19,7 +19,7 @@ from tests.helpers import new_app, stop_training
 TRAIN_PAGE = "app_pages/train.py"
 MEMORY_BUDGET_GIB = 3.0  # Resident memory of the whole process with 8 sessions training.
 RENDER_BUDGET_SECONDS = 1.0  # An idle page's redraw while the others train.
-WAIT_SECONDS = 60
+WAIT_SECONDS = 180  # Eight different shapes each compile their XLA step first: 5-20 s apiece on 2 busy cores.
 STEP_DELAY = 0.02  # Seconds after each training step.
 # Pages a visitor opens while others train: the landing page and the Train page before Start.
 IDLE_PAGES = ("app_pages/goodness.py", "app_pages/train.py")
