@@ -12,6 +12,7 @@ module for a path do not pay for importing Streamlit.
 
 import pathlib
 import re
+import socket
 import time
 
 import numpy as np
@@ -112,3 +113,10 @@ def as_shown(markdown):
 def error_texts(app_test):
     """The texts of every `st.error` on the page, as the reader sees them."""
     return [as_shown(element.value) for element in app_test.error]
+
+
+def free_loopback_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

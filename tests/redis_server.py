@@ -10,17 +10,11 @@ import shutil
 import socket
 import subprocess
 
-from tests.helpers import wait_until
+from tests.helpers import free_loopback_port, wait_until
 
 REDIS_SERVER = shutil.which("redis-server")
 MISSING = "redis-server is not installed (Debian package redis-server; .ci/run and scripts/setup.sh install it)"
 START_SECONDS = 20
-
-
-def free_loopback_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answers_ping(port):

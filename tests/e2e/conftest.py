@@ -5,7 +5,6 @@ with its output in a log file. Every test fails if the server wrote a traceback
 while it ran, and the session fails if one appears later.
 """
 
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -15,7 +14,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.helpers import SCREENSHOTS
-from tests.helpers import wait_until
+from tests.helpers import free_loopback_port, wait_until
 
 # Debian's chromium: Playwright's own browser download is not reachable here.
 CHROMIUM = "/usr/bin/chromium"
@@ -50,12 +49,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-def free_loopback_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_is_healthy(url):
