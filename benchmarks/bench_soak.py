@@ -7,7 +7,7 @@ steps were reused, each cycle left a new `tf.function` behind (+22.6 MB per run 
 plateau); now the curve should flatten after the first cycles.
 
     python -m benchmarks.bench_soak --minutes 30        # the full soak; prints the RSS curve
-    FFVIZ_SOAK_SECONDS=90 pytest tests/robustness/test_robust_soak.py   # the short CI version
+    FFVIZ_SOAK_SECONDS=45 pytest tests/robustness/test_robust_soak.py   # the short CI version
 
 Data: the shipped sample by default, or `--data PATH` (an .npz like assets/mnist_sample.npz).
 """
@@ -81,6 +81,20 @@ def soak(seconds, steps=30, arrays=None, report=None):
     return samples
 
 
+def training_threads_left(timeout=10.0):
+    """Training threads still alive after the last reset (waits up to `timeout` s for them to end)."""
+    import threading
+
+    from ffviz import registry
+
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [thread for thread in threading.enumerate() if thread.name.startswith(registry.THREAD_NAME)]
+        if not left or time.monotonic() > deadline:
+            return len(left)
+        time.sleep(0.05)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to soak")
@@ -88,6 +102,8 @@ def main():
     parser.add_argument("--data", type=pathlib.Path, default=SAMPLE, help="an .npz with x_train, y_train, ...")
     args = parser.parse_args()
     import tensorflow as tf
+
+    from ffviz import compiled_steps
 
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, layers {SOAK_LAYERS}, {args.steps} steps per run")
     print("cycle  seconds  RSS MB")
@@ -102,6 +118,8 @@ def main():
         f"{len(samples)} cycles: RSS {first:.1f} MB after the first, {last:.1f} MB after the last "
         f"({100 * (last - first) / first:+.1f}%), {(last - first) / max(1, len(samples) - 1):+.2f} MB per cycle"
     )
+    print(f"compiled programs made: {compiled_steps.STEP_CACHE.created}")
+    print(f"training threads left: {training_threads_left()}")
 
 
 if __name__ == "__main__":
