@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import compare, layout, settings
+from ui import compare, layout, session, settings
 from ui import explain as explain_panels
 from ui.charts import compare as compare_charts
 
@@ -19,7 +19,10 @@ layout.explain(
 layers, budget, start, stop = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
 layers.text_input("Hidden layer sizes", key="compare_layers", help="Comma-separated units per layer, e.g. 500,500.")
 budget.number_input("Time budget (s)", *settings.bounds("compare_budget"), step=10, key="compare_budget")
-start.button("Start", key="compare_start", type="primary", on_click=compare.start, disabled=compare.running())
+on_start, start_args = session.once_per_click(compare.start)  # One click starts one race, never two.
+start.button(
+    "Start", key="compare_start", type="primary", on_click=on_start, args=start_args, disabled=compare.running()
+)
 stop.button("Stop", key="compare_stop", on_click=compare.stop, disabled=not compare.running())
 if st.session_state.get(compare.PROBLEM):
     st.error(layout.escape_markdown(st.session_state[compare.PROBLEM]))

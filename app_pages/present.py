@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ffviz import rooms
-from ui import layout, room, room_wall
+from ui import layout, room, room_wall, session
 
 ROOM = "present_room"  # Session state: the code of the room this tab opened.
 BASE_URL = "present_saved_base_url"  # Session state: the address phones use, kept while other pages show.
@@ -47,7 +47,8 @@ def no_room():
         f"{store.limits.lifetime_seconds / 3600:g} hours; this server keeps at most "
         f"{store.limits.rooms_per_server} rooms open at once."
     )
-    st.button("Open a room", key="present_open", type="primary", on_click=open_room)
+    on_open, open_args = session.once_per_click(open_room)  # One click opens one room, never two.
+    st.button("Open a room", key="present_open", type="primary", on_click=on_open, args=open_args)
 
 
 def join_address(code):
@@ -93,7 +94,8 @@ def show_room(code):
         st.button("Clear the wall", key="present_clear", on_click=store.clear, args=(code,))
         if info is not None and not info.closed:
             st.button("Close the room", key="present_close", on_click=close_room)
-        st.button("Open a new room", key="present_new", on_click=open_room)
+        on_open, open_args = session.once_per_click(open_room)
+        st.button("Open a new room", key="present_new", on_click=on_open, args=open_args)
     live_wall(code)
 
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import explain as explain_panels
-from ui import layout, settings, training
+from ui import layout, session, settings, training
 from ui import train_panel as panel
 
 layout.page_title("Train a Forward-Forward network")
@@ -24,19 +24,17 @@ def control_buttons(run):
     training_now = run is not None and run.state in training.TRAINING_STATES
     buttons = st.container(horizontal=True, gap="small")
     play, step, reset = buttons, buttons, buttons
-    play.button(
-        label,
-        key="train_play",
-        icon=icon,
-        type="primary",
-        on_click=training.play_pause,
-        help=help_text,
-    )
+    # One click, one action: a toggle called twice for one click would pause and play again.
+    on_play, play_args = session.once_per_click(training.play_pause)
+    on_step, step_args = session.once_per_click(training.step)
+    on_reset, reset_args = session.once_per_click(training.reset)
+    play.button(label, key="train_play", icon=icon, type="primary", on_click=on_play, args=play_args, help=help_text)
     step.button(
         "Step",
         key="train_step",
         icon=":material/skip_next:",
-        on_click=training.step,
+        on_click=on_step,
+        args=step_args,
         disabled=training_now,
         help="Train one mini-batch, then pause.",
     )
@@ -44,7 +42,8 @@ def control_buttons(run):
         "Reset",
         key="train_reset",
         icon=":material/restart_alt:",
-        on_click=training.reset,
+        on_click=on_reset,
+        args=reset_args,
         disabled=run is None,
         help="Stop and forget this run; Play then starts a new network with the settings on this page.",
     )

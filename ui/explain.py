@@ -192,11 +192,13 @@ def variants_panel():
     budget.number_input("Time budget (s)", *settings.bounds("variants_budget"), step=10, key="variants_budget")
     label = "Run again" if current is not None else "Start"
     running = current is not None and current.running
+    on_start, start_args = session.once_per_click(start_race)  # One click starts one race, never two.
     start.button(
         label,
         key="variants_start",
         type="primary",
-        on_click=start_race,
+        on_click=on_start,
+        args=start_args,
         disabled=running,
         help="The same seed every time: the same initial weights and data order, so the same curves.",
     )

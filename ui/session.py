@@ -250,3 +250,25 @@ def session_keep_alive():
     session_id = context.session_id
     instance = runtime.get_instance()
     return lambda: instance.is_active_session(session_id)
+
+
+LAST_CLICK = "last_click_token"  # The token of the last button click whose callback ran.
+
+
+def once_per_click(callback):
+    """`(on_click, args)` for a button whose callback must run once per click.
+
+    Streamlit 1.67 can call a button's `on_click` twice for one click when the click lands while a
+    `run_every` fragment reruns: seen on a busy machine as Pause, then Play 10 ms later, so the run
+    never paused. Each page run gives the button a fresh token; the callback runs for the first
+    call that carries it and never again for the same token. Two clicks before the page has
+    redrawn the button count as one, as a double click should.
+    """
+
+    def run_once(token):
+        if st.session_state.get(LAST_CLICK) == token:
+            return
+        st.session_state[LAST_CLICK] = token
+        callback()
+
+    return run_once, (uuid.uuid4().hex,)
