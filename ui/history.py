@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-MAX_CHART_POINTS = 2000  # Beyond this, old training steps are thinned; the live tail never is.
-TAIL_POINTS = 500  # The most recent steps, always drawn one by one.
+MAX_CHART_POINTS = 600  # Beyond this, old training steps are thinned (a chart is ~800 px wide); the live tail never is.
+TAIL_POINTS = 150  # The most recent steps, always drawn one by one.
 PER_LAYER_COLUMNS = ("loss", "goodness_pos", "goodness_neg")
 
 

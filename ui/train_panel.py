@@ -1,8 +1,9 @@
 """The Train page's live panel (status and charts, refreshed apart from the page) and its model buttons.
 
-The panel is a fragment that reruns on its own every `REFRESH_SECONDS` while the run compiles
-or trains, so the charts follow the training without rerunning the page, and the training
-thread never waits for the charts. It reads one `snapshot()` per refresh. When a refresh finds
+The panel is two fragments that rerun on their own while the run compiles or trains (the stage
+every `REFRESH_SECONDS`, the slower curves every `DETAILS_REFRESH_SECONDS`), so the charts follow
+the training without rerunning the page, and the training thread never waits for the charts.
+Each reads one `snapshot()` per refresh. When a refresh finds
 no new goodness probe yet, the histograms keep the last one, so the chart never goes blank.
 """
 
@@ -13,7 +14,8 @@ import streamlit as st
 from ui import layout, training
 from ui.charts import training as training_charts
 
-REFRESH_SECONDS = 0.7  # Between two redraws of the live charts while the run trains.
+REFRESH_SECONDS = 1.0  # Between two redraws of the stage (status, loss, histograms) while the run trains.
+DETAILS_REFRESH_SECONDS = 3.0  # Between two redraws of the mean-goodness and accuracy curves.
 LAST_PROBE = "train_last_probe"  # (run id, goodness samples) last drawn, for refreshes without a new probe.
 # The stage in talk mode: the loss and the histograms one above the other beside the controls,
 # together inside a 720-pixel-high projector screen.
@@ -21,9 +23,20 @@ STAGE_FONT_SIZE, STAGE_CHART_HEIGHT = 20, 270
 
 
 def live_panel(compact):
-    """Status and charts; `compact` (talk mode) draws only the stage's two charts, then the rest below."""
+    """Status and charts; `compact` (talk mode) draws only the stage's two charts, then the rest below.
+
+    Two fragments: the stage (status, loss, histograms) redraws every `REFRESH_SECONDS`, the
+    slower curves (mean goodness, accuracy) every `DETAILS_REFRESH_SECONDS`. Every redraw of a
+    Plotly chart is a new chart in the browser (Streamlit 1.67 remounts it), about a quarter of a
+    second of a core each: on a 2-core machine that time is taken from the training.
+    """
     live = training.needs_refresh(training.current_run())
-    st.fragment(run_every=REFRESH_SECONDS if live else None)(_panel)(compact, live)
+    st.fragment(run_every=REFRESH_SECONDS if live else None)(_stage)(compact, live)
+    if compact and live:
+        # Below the projector's screen the other two charts wait for a pause.
+        st.caption("Mean goodness and test accuracy over time: below, when paused.")
+        return
+    st.fragment(run_every=DETAILS_REFRESH_SECONDS if live else None)(_details)(compact, live)
 
 
 def _status(snapshot, compact):
@@ -80,7 +93,7 @@ def probe_to_draw(snapshot):
     return last[1] if last is not None and last[0] == run_id else None
 
 
-def _panel(compact, live):
+def _stage(compact, live):
     run = training.current_run()
     if run is None:
         with st.container(key="train_status"):
@@ -92,40 +105,42 @@ def _panel(compact, live):
     if compact:
         style = dataclasses.replace(style, font_size=STAGE_FONT_SIZE, height=STAGE_CHART_HEIGHT)
     history, events = snapshot["history"], snapshot["events"]
-    num_layers = len(snapshot["history"][-1]["loss"]) if history else 0
     samples = probe_to_draw(snapshot)
     # The slider's value, not the run's: a moved threshold moves the line at once.
     threshold = st.session_state["train_threshold"]
     with st.container(key="train_loss_chart"):
         if history:
+            num_layers = len(history[-1]["loss"])
             figure = training_charts.loss_figure(history, events, num_layers, style, legend_inside=compact)
-            layout.show_chart(figure, key="train_loss_plot")
+            layout.show_chart(figure, key="train_loss_plot", live=live)
         else:
             st.info("Each layer's loss appears here once training starts.")
     with st.container(key="train_histograms"):
         if samples is not None:
             figure = training_charts.goodness_histogram_figure(samples, threshold, style)
-            layout.show_chart(figure, key="train_histogram_plot")
-    if compact and live:
-        # Below the projector's screen the other two charts wait for a pause: redrawing them at
-        # every refresh cost the browser the time to keep the stage's two charts fluid.
-        st.caption("Mean goodness and test accuracy over time: below, when paused.")
-        if not training.needs_refresh(run):
-            st.rerun()
+            layout.show_chart(figure, key="train_histogram_plot", live=live)
+    if live and not training.needs_refresh(run):
+        st.rerun()  # The run paused or ended: redraw the buttons and the charts, and stop polling.
+
+
+def _details(compact, live):
+    run = training.current_run()
+    if run is None:
         return
+    snapshot = run.snapshot()
+    history, events = snapshot["history"], snapshot["events"]
     goodness_column, accuracy_column = (st.container(), st.container()) if compact else st.columns(2)
     with goodness_column:
         if history:
+            num_layers = len(history[-1]["loss"])
             figure = training_charts.goodness_history_figure(history, events, num_layers, layout.chart_style())
-            layout.show_chart(figure, key="train_goodness_plot")
+            layout.show_chart(figure, key="train_goodness_plot", live=live)
     with accuracy_column, st.container(key="train_accuracy_chart"):
         if snapshot["quick_accuracy"] or snapshot["test_accuracy"]:
             figure = training_charts.accuracy_figure(
                 snapshot["quick_accuracy"], snapshot["test_accuracy"], layout.chart_style()
             )
-            layout.show_chart(figure, key="train_accuracy_plot")
-    if live and not training.needs_refresh(run):
-        st.rerun()  # The run paused or ended: redraw the buttons and stop polling.
+            layout.show_chart(figure, key="train_accuracy_plot", live=live)
 
 
 def model_section(run):
