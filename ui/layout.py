@@ -98,6 +98,11 @@ def show_chart(figure, key=None, on_select="ignore", live=False):
     )
 
 
+def show_live_chart(spec, key, height):
+    """Draw an ECharts option that is redrawn often: keyed, Streamlit updates it in place (never blank)."""
+    return st.echarts_chart(spec, key=key, height=height)
+
+
 def sidebar_controls():
     """The talk-mode switch and the dataset choice, at the top of the sidebar on every page."""
     with st.sidebar:

@@ -117,8 +117,9 @@ def _stage(compact, live):
             st.info("Each layer's loss appears here once training starts.")
     with st.container(key="train_histograms"):
         if samples is not None:
-            figure = training_charts.goodness_histogram_figure(samples, threshold, style)
-            layout.show_chart(figure, key="train_histogram_plot", live=live)
+            histogram_style = style if style.height < 400 else style.scaled(0.8)
+            spec = training_charts.goodness_histogram_spec(samples, threshold, histogram_style)
+            layout.show_live_chart(spec, key="train_histogram_plot", height=histogram_style.height)
     if live and not training.needs_refresh(run):
         st.rerun()  # The run paused or ended: redraw the buttons and the charts, and stop polling.
 

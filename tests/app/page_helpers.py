@@ -18,6 +18,14 @@ def plotly_spec(app_test, container_key):
     return json.loads(charts[0].proto.spec)
 
 
+def echarts_spec(app_test, container_key):
+    """The ECharts option (as a dict) drawn inside the container with `container_key`."""
+    container = app_test.get_by_key(container_key)
+    charts = [node for node in container if type(node).__name__ == "UnknownElement" and node.type == "echarts_chart"]
+    assert charts, f"no ECharts chart inside {container_key}"
+    return json.loads(charts[0].proto.spec)
+
+
 def texts(node):
     """Every markdown, caption and subheader text under `node`."""
     return [element.value for kind in ("markdown", "caption", "subheader") for element in getattr(node, kind)]

@@ -210,16 +210,30 @@ def test_goodness_histograms_overlay_positive_and_negative_with_the_threshold_in
         "positive": [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]],
         "negative": [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
     }
-    figure = training.goodness_histogram_figure(samples, 1.5, STYLE)
-    assert [trace.type for trace in figure.data] == ["histogram"] * 4
-    assert [trace.name for trace in figure.data] == ["positive (right label)", "negative (wrong label)"] * 2
-    assert figure.data[0].marker.color != figure.data[1].marker.color
-    assert [trace.xaxis for trace in figure.data] == ["x", "x", "x2", "x2"]
-    assert figure.layout.barmode == "overlay"
-    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
-    assert [(shape.x0, shape.x1, shape.xref) for shape in lines] == [(1.5, 1.5, "x"), (1.5, 1.5, "x2")]
-    np.testing.assert_allclose(figure.data[2].x, [5.0, 6.0, 7.0])
-    assert "step 7" in figure.layout.title.text
+    spec = training.goodness_histogram_spec(samples, 1.5, STYLE)
+    bars = [series for series in spec["series"] if series["type"] == "bar"]
+    assert [series["name"] for series in bars] == ["positive (right label)", "negative (wrong label)"] * 2
+    assert bars[0]["itemStyle"]["color"] != bars[1]["itemStyle"]["color"]
+    assert [series["xAxisIndex"] for series in bars] == [0, 0, 1, 1]
+    assert bars[0]["barGap"] == "-100%"  # Overlaid.
+    assert [series["markLine"]["data"][0]["xAxis"] for series in bars if "markLine" in series] == [1.5, 1.5]
+    # Layer 2 by hand: its bins span 0.4 (the lowest negative) to 7.0 (the highest positive) in 30 bins of
+    # 0.22; 0.4, 0.5, 0.6 fall in the first bin, 5.0, 6.0 and 7.0 in bins 20, 25 and 29 (the last edge counts).
+    assert (spec["xAxis"][1]["min"], spec["xAxis"][1]["max"]) == (0.4, 7.0)
+    positive_counts = [count for _, count in bars[2]["data"]]
+    negative_counts = [count for _, count in bars[3]["data"]]
+    assert [index for index, count in enumerate(positive_counts) if count] == [20, 25, 29]
+    assert negative_counts[0] == 3 and sum(negative_counts) == 3
+    np.testing.assert_allclose(bars[2]["data"][0][0], 0.4 + 0.11)  # A bar sits at its bin's centre.
+    assert spec["title"][0]["text"] == "Goodness at step 7"
+    assert [title["text"] for title in spec["title"][1:]] == ["Layer 1", "Layer 2"]
+
+
+def test_histogram_bins_span_the_threshold_when_it_lies_outside_the_data():
+    centers, positive, negative, (low, high) = training.histogram_bins([2.0, 3.0], [2.5], threshold=10.0, bins=4)
+    assert (low, high) == (2.0, 10.0)
+    np.testing.assert_allclose(centers, [3.0, 5.0, 7.0, 9.0])
+    assert positive.tolist() == [2, 0, 0, 0] and negative.tolist() == [1, 0, 0, 0]
 
 
 def test_compare_figures_put_both_methods_against_seconds():

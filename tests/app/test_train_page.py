@@ -3,7 +3,7 @@
 import time
 
 import numpy as np
-from page_helpers import plotly_array, plotly_spec, texts
+from page_helpers import echarts_spec, plotly_array, plotly_spec, texts
 
 TRAIN_PAGE = "app_pages/train.py"
 WAIT_SECONDS = 90  # Tracing the training step takes seconds; much longer on two busy cores.
@@ -159,25 +159,30 @@ def test_a_diverged_run_shows_its_message_and_offers_reset(app):
 
 def histogram_spec(app):
     try:
-        figure = plotly_spec(app, "train_histograms")
+        return echarts_spec(app, "train_histograms")
     except (KeyError, AssertionError):
-        return []
-    return figure
+        return {}
 
 
-def test_goodness_histograms_appear_with_two_traces_per_layer_and_follow_the_threshold(app):
+def threshold_lines(spec):
+    return [line["xAxis"] for series in spec["series"] for line in series.get("markLine", {}).get("data", [])]
+
+
+def test_goodness_histograms_appear_with_two_bar_series_per_layer_and_follow_the_threshold(app):
     """Test that after Play each layer gets a positive and a negative histogram and the threshold line moves."""
     open_train_page(app)
     app.button(key="train_play").click().run()
     assert rerun_until(app, lambda app: bool(histogram_spec(app)))
-    figure = histogram_spec(app)
-    assert [trace["type"] for trace in figure["data"]] == ["histogram"] * 4
-    assert [trace["name"] for trace in figure["data"]] == ["positive (right label)", "negative (wrong label)"] * 2
+    spec = histogram_spec(app)
+    bars = [series for series in spec["series"] if series["type"] == "bar"]
+    assert [series["name"] for series in bars] == ["positive (right label)", "negative (wrong label)"] * 2
+    assert [series["xAxisIndex"] for series in bars] == [0, 0, 1, 1]
+    probe_images = sum(count for _, count in bars[0]["data"])
+    assert probe_images > 0 and all(sum(count for _, count in series["data"]) == probe_images for series in bars)
     app.button(key="train_play").click().run()
     app.slider(key="train_threshold").set_value(4.0).run()
     assert not app.exception
-    lines = [shape for shape in histogram_spec(app)["layout"]["shapes"] if shape["type"] == "line"]
-    assert len(lines) == 2 and all(shape["x0"] == 4.0 for shape in lines)
+    assert threshold_lines(histogram_spec(app)) == [4.0, 4.0]
 
 
 def test_each_one_step_press_advances_exactly_one_step_and_speed_sets_the_delay(app):

@@ -6,7 +6,6 @@ dict and NumPy arrays (see `ui.history.history_arrays`).
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ui.charts.style import (
     NEGATIVE_COLOR,
@@ -15,7 +14,6 @@ from ui.charts.style import (
     layer_color,
     layout,
     style_figure,
-    titles_margin,
 )
 from ui.history import accuracy_by_epoch, group_events, history_arrays, robust_range
 
@@ -204,49 +202,117 @@ def accuracy_figure(quick_accuracy, test_accuracy, style):
     return figure.update_layout(legend=TITLE_ROW_LEGEND)
 
 
-def goodness_histogram_figure(samples, threshold, style):
-    """Per layer, overlaid histograms of positive and negative goodness with the threshold.
+HISTOGRAM_BINS = 30  # Bins per layer, shared by the positive and the negative histogram.
+HISTOGRAM_KINDS = (
+    ("positive", "positive (right label)", POSITIVE_COLOR),
+    ("negative", "negative (wrong label)", NEGATIVE_COLOR),
+)
+
+
+def histogram_bins(positive, negative, threshold, bins=HISTOGRAM_BINS):
+    """(centers, positive counts, negative counts, (low, high)) on one set of bins that also spans the threshold."""
+    values = np.concatenate([np.asarray(positive, np.float64), np.asarray(negative, np.float64), [float(threshold)]])
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    edges = np.linspace(low, high, bins + 1)
+    counts = [np.histogram(np.asarray(kind, np.float64), edges)[0] for kind in (positive, negative)]
+    return (edges[:-1] + edges[1:]) / 2, counts[0], counts[1], (low, high)
+
+
+def goodness_histogram_spec(samples, threshold, style):
+    """ECharts option: per layer, overlaid histograms of positive and negative goodness, and the threshold.
+
+    An ECharts option, not a Plotly figure, because this chart is redrawn at every probe while a
+    run trains: Streamlit keeps a keyed `st.echarts_chart` mounted and updates it in place,
+    whereas it mounts a new Plotly chart for every new figure (blank for a moment each time), and
+    the canvas costs the browser a fraction of Plotly's SVG. The bins are counted here.
 
     Args:
         samples: `TrainingRun.snapshot()["goodness_samples"]`: {"step", "positive",
             "negative"}, each a list (per layer) of goodness values of the probe images.
-        threshold: the threshold now in use, drawn as a vertical line in every panel.
+        threshold: the threshold now in use, drawn as a dashed line in every panel.
+        style: a `ChartStyle`; its height is the chart's, in pixels.
     """
     num_layers = len(samples["positive"])
-    figure = make_subplots(
-        rows=1,
-        cols=num_layers,
-        subplot_titles=[f"Layer {layer + 1}" for layer in range(num_layers)],
-        horizontal_spacing=0.06,
-    )
+    font = style.font_size
+    left, right, gap = 6.0, 2.0, 4.0  # Percent of the width.
+    width = (100.0 - left - right - gap * (num_layers - 1)) / num_layers
+    top = int(3.4 * font)  # The title and legend row, then the layers' titles.
+    titles = [{"text": f"Goodness at step {samples['step']:,}", "left": 0, "top": 4, "textStyle": {"fontSize": font}}]
+    grids, x_axes, y_axes, series = [], [], [], []
     for layer in range(num_layers):
-        for kind, color in (("positive (right label)", POSITIVE_COLOR), ("negative (wrong label)", NEGATIVE_COLOR)):
-            values = np.asarray(samples[kind.split()[0]][layer], dtype=np.float32)
-            figure.add_trace(
-                go.Histogram(
-                    x=values,
-                    name=kind,
-                    legendgroup=kind.split()[0],
-                    showlegend=layer == 0,
-                    marker={"color": color},
-                    opacity=0.6,
-                    nbinsx=40,
-                    hovertemplate="goodness %{x}<br>%{y} images<extra>" + kind + "</extra>",
-                ),
-                row=1,
-                col=layer + 1,
-            )
-        figure.add_vline(
-            x=float(threshold), line={"color": THRESHOLD_COLOR, "width": 3, "dash": "dash"}, row=1, col=layer + 1
+        positive, negative = samples["positive"][layer], samples["negative"][layer]
+        centers, positive_counts, negative_counts, (low, high) = histogram_bins(positive, negative, threshold)
+        grid_left = left + layer * (width + gap)
+        grids.append({"left": f"{grid_left:.2f}%", "width": f"{width:.2f}%", "top": top, "bottom": int(2.6 * font)})
+        titles.append(
+            {
+                "text": f"Layer {layer + 1}",
+                "left": f"{grid_left + width / 2:.2f}%",
+                "textAlign": "center",
+                "top": int(1.9 * font),
+                "textStyle": {"fontSize": max(12, font - 2), "fontWeight": "normal"},
+            }
         )
-    figure.update_layout(barmode="overlay")
-    figure.update_xaxes(title_text="goodness")
-    figure.update_yaxes(title_text="images", col=1)
-    style = style if style.height < 400 else style.scaled(0.8)
-    style_figure(figure, style, f"Goodness at step {samples['step']:,}")
-    # Title and legend share the top row, 8 pixels under the top edge; the layers' titles go under them.
-    return figure.update_layout(
-        legend=TITLE_ROW_LEGEND,
-        margin_t=titles_margin(style.font_size) + style.font_size,
-        title={"y": 1 - 8 / style.height, "yref": "container", "yanchor": "top"},
+        axis_font = {"fontSize": max(11, font - 4)}
+        x_axes.append(
+            {
+                "type": "value",
+                "gridIndex": layer,
+                "min": low,
+                "max": high,
+                "name": "goodness",
+                "nameLocation": "middle",
+                "nameGap": int(1.5 * font),
+                "nameTextStyle": axis_font,
+                "axisLabel": axis_font | {"showMinLabel": False, "showMaxLabel": False, "hideOverlap": True},
+                "splitLine": {"show": False},
+            }
+        )
+        y_axes.append(
+            {"type": "value", "gridIndex": layer, "axisLabel": axis_font, "minInterval": 1}
+            | ({"name": "images", "nameTextStyle": axis_font} if layer == 0 else {})
+        )
+        for (kind, name, color), counts in zip(HISTOGRAM_KINDS, (positive_counts, negative_counts)):
+            bars = {
+                "type": "bar",
+                "name": name,
+                "xAxisIndex": layer,
+                "yAxisIndex": layer,
+                "data": [[float(center), int(count)] for center, count in zip(centers, counts)],
+                "barWidth": "100%",
+                "barGap": "-100%",  # The two kinds overlaid, each see-through.
+                "itemStyle": {"color": color, "opacity": 0.6},
+            }
+            if kind == "positive":
+                bars["markLine"] = {
+                    "silent": True,
+                    "symbol": "none",
+                    "label": {"show": False},
+                    "lineStyle": {"color": THRESHOLD_COLOR, "width": 3, "type": "dashed"},
+                    "data": [{"xAxis": float(threshold)}],
+                }
+            series.append(bars)
+    # An empty line series gives the threshold its legend entry.
+    series.append(
+        {
+            "type": "line",
+            "name": "threshold",
+            "data": [],
+            "symbol": "none",
+            "itemStyle": {"color": THRESHOLD_COLOR},
+            "lineStyle": {"color": THRESHOLD_COLOR, "width": 3, "type": "dashed"},
+        }
     )
+    return {
+        "animation": False,
+        "title": titles,
+        "legend": {"top": 4, "right": 0, "textStyle": {"fontSize": max(12, font - 2)}},
+        "tooltip": {"trigger": "item"},
+        "grid": grids,
+        "xAxis": x_axes,
+        "yAxis": y_axes,
+        "series": series,
+    }
