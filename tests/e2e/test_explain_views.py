@@ -19,6 +19,13 @@ def set_text(page, key, text):
     helpers.wait_for_app_run(page)
 
 
+def picture_of(page, element, name):
+    """Save the screen from `element`'s top as docs/<name>.png, without Streamlit's sticky header over it."""
+    page.add_style_tag(content='[data-testid="stHeader"] { display: none; }')
+    element.evaluate("(node) => node.scrollIntoView({block: 'start'})")
+    page.screenshot(path=DOCS / f"{name}.png")
+
+
 def test_saliency_maps_show_for_a_test_digit(page, app_server):
     """Test that a test digit on the Goodness page gets its red-blue saliency maps under the bars."""
     page.set_viewport_size(LAPTOP)
@@ -44,9 +51,8 @@ def test_one_step_shows_the_update_panel(page, app_server):
     expect(panel).to_contain_text("What update 1 did", timeout=TRAINING_TIMEOUT_MS)
     expect(panel.get_by_test_id("stPlotlyChart")).to_have_count(3)
     helpers.expect_no_error(page)
-    panel.scroll_into_view_if_needed()
     helpers.wait_for_app_run(page)
-    panel.screenshot(path=DOCS / "explain_update.png")
+    picture_of(page, panel, "explain_update")
     helpers.click_button(page, "train_reset")
 
 
@@ -66,5 +72,54 @@ def test_ff_vs_ff_states_the_winner(page, app_server):
     expect(status).to_contain_text(re.compile(r"points ahead after 10 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
     expect(helpers.by_key(page, "variants_accuracy_chart").locator(".scatterlayer .trace")).to_have_count(2)
     helpers.expect_no_error(page)
-    status.scroll_into_view_if_needed()
-    page.screenshot(path=DOCS / "explain_variants.png")
+    picture_of(page, status, "explain_variants")
+
+
+def expect_charts_fit_the_screen(page, panel, viewport):
+    """Every chart of `panel` fits a projector's screen (so it can be shown whole) and keeps its texts apart."""
+    charts = panel.get_by_test_id("stPlotlyChart")
+    expect(charts.first).to_be_visible()
+    for index in range(charts.count()):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 100, f"chart {index} is not drawn: {box}"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, f"chart {index} is cut: {box}"
+        assert box["height"] <= viewport["height"], f"chart {index} is taller than the screen: {box}"
+    assert helpers.chart_text_problems(page) == []
+
+
+def test_the_three_views_are_readable_in_talk_mode_at_1280x720(browser, app_server):
+    """Test that saliency, one update and FF vs FF each fit a 1280x720 talk-mode screen with no clipped text."""
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    try:
+        helpers.goto(page, app_server, "goodness?talk=true&source=Test+set")
+        helpers.by_key(page, "goodness_source").get_by_text("Test set").click()
+        helpers.wait_for_app_run(page)
+        saliency = helpers.by_key(page, "goodness_saliency")
+        expect(saliency).to_contain_text("Red pixels raise")
+        expect_charts_fit_the_screen(page, saliency, LAPTOP)
+
+        helpers.goto(page, app_server, "train?talk=true&layers=100,100")
+        helpers.click_button(page, "train_step")
+        update = helpers.by_key(page, "train_update")
+        expect(update).to_contain_text("What update 1 did", timeout=TRAINING_TIMEOUT_MS)
+        helpers.wait_for_app_run(page)
+        expect_charts_fit_the_screen(page, update, LAPTOP)
+        helpers.click_button(page, "train_reset")
+
+        helpers.goto(page, app_server, "compare?talk=true")
+        helpers.by_key(page, "compare_mode").get_by_text("FF vs FF").click()
+        helpers.wait_for_app_run(page)
+        for name in ("a", "b"):
+            set_text(page, f"variants_{name}_layers", "50")
+        set_text(page, "variants_budget", "5")
+        helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
+        helpers.wait_for_app_run(page)
+        status = helpers.by_key(page, "variants_status")
+        expect(status).to_contain_text(re.compile(r"points ahead after 5 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
+        helpers.wait_for_app_run(page)
+        expect_charts_fit_the_screen(page, helpers.by_key(page, "variants_accuracy_chart"), LAPTOP)
+        expect_charts_fit_the_screen(page, page.get_by_test_id("stMain"), LAPTOP)
+        helpers.expect_no_error(page)
+    finally:
+        context.close()
