@@ -19,6 +19,23 @@ def set_text(page, key, text):
     helpers.wait_for_app_run(page)
 
 
+def race_two_variants(page, server, url_path, layers, budget_seconds):
+    """Open FF vs FF at `url_path`, race two variants of `layers` for the budget; returns the status once it ends."""
+    helpers.goto(page, server, url_path)
+    helpers.by_key(page, "compare_mode").get_by_text("FF vs FF").click()
+    helpers.wait_for_app_run(page)
+    for name in ("a", "b"):
+        set_text(page, f"variants_{name}_layers", layers)
+    set_text(page, "variants_budget", str(budget_seconds))
+    # The button has a help icon, a second button inside its element: click the one named Start.
+    helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
+    helpers.wait_for_app_run(page)
+    status = helpers.by_key(page, "variants_status")
+    finished = re.compile(rf"points ahead after {budget_seconds} s|tied at")
+    expect(status).to_contain_text(finished, timeout=TRAINING_TIMEOUT_MS)
+    return status
+
+
 def picture_of(page, element, name):
     """Save the screen from `element`'s top as docs/<name>.png, without Streamlit's sticky header over it."""
     page.add_style_tag(content='[data-testid="stHeader"] { display: none; }')
@@ -59,17 +76,7 @@ def test_one_step_shows_the_update_panel(page, app_server):
 def test_ff_vs_ff_states_the_winner(page, app_server):
     """Test that FF vs FF trains two variants for the budget and states the winner's lead in words."""
     page.set_viewport_size(LAPTOP)
-    helpers.goto(page, app_server, "compare")
-    helpers.by_key(page, "compare_mode").get_by_text("FF vs FF").click()
-    helpers.wait_for_app_run(page)
-    for name in ("a", "b"):
-        set_text(page, f"variants_{name}_layers", "100")
-    set_text(page, "variants_budget", "10")
-    # The button has a help icon, a second button inside its element: click the one named Start.
-    helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
-    helpers.wait_for_app_run(page)
-    status = helpers.by_key(page, "variants_status")
-    expect(status).to_contain_text(re.compile(r"points ahead after 10 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
+    status = race_two_variants(page, app_server, "compare", layers="100", budget_seconds=10)
     expect(helpers.by_key(page, "variants_accuracy_chart").locator(".scatterlayer .trace")).to_have_count(2)
     helpers.expect_no_error(page)
     picture_of(page, status, "explain_variants")
@@ -107,16 +114,7 @@ def test_the_three_views_are_readable_in_talk_mode_at_1280x720(browser, app_serv
         expect_charts_fit_the_screen(page, update, LAPTOP)
         helpers.click_button(page, "train_reset")
 
-        helpers.goto(page, app_server, "compare?talk=true")
-        helpers.by_key(page, "compare_mode").get_by_text("FF vs FF").click()
-        helpers.wait_for_app_run(page)
-        for name in ("a", "b"):
-            set_text(page, f"variants_{name}_layers", "50")
-        set_text(page, "variants_budget", "5")
-        helpers.by_key(page, "variants_start").get_by_role("button", name="Start").click()
-        helpers.wait_for_app_run(page)
-        status = helpers.by_key(page, "variants_status")
-        expect(status).to_contain_text(re.compile(r"points ahead after 5 s|tied at"), timeout=TRAINING_TIMEOUT_MS)
+        race_two_variants(page, app_server, "compare?talk=true", layers="50", budget_seconds=5)
         helpers.wait_for_app_run(page)
         expect_charts_fit_the_screen(page, helpers.by_key(page, "variants_accuracy_chart"), LAPTOP)
         expect_charts_fit_the_screen(page, page.get_by_test_id("stMain"), LAPTOP)
