@@ -1,6 +1,6 @@
-"""The Train page's live figures: loss and goodness per layer, goodness histograms, test accuracy.
+"""The Train page's live figures: loss and goodness per layer, test accuracy (Plotly), goodness histograms (ECharts).
 
-The live charts are rebuilt twice a second, so the curves are built in one call from a layout
+The live charts are rebuilt every second, so the curves are built in one call from a layout
 dict and NumPy arrays (see `ui.history.history_arrays`).
 """
 
