@@ -3,16 +3,14 @@
 import random
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from ffviz.config import IMAGE_SIDE
 from ffviz.preprocess import canvas_to_mnist, image_file_to_mnist
+from ui import canvas_input, layout, links, readings, session, settings
 from ui import explain as explain_panels
-from ui import layout, links, readings, session, settings
 from ui.charts import digits
 from ui.charts import goodness as goodness_charts
 
-CANVAS_SIDE = 280  # Pixels: ten times MNIST's 28, large enough to draw on with a finger.
 TALK_BARS_HEIGHT = 540  # Pixels: the bar chart and its radio beside the canvas on a 720-pixel screen.
 
 layout.page_title("Which label is good?")
@@ -40,20 +38,11 @@ def digit_input(source):
         version = st.session_state["goodness_canvas_version"]
         st.space("small")  # Room for the canvas's floating toolbar, which sits above its top edge.
         with st.container(key="goodness_canvas_box"):
-            drawing = st_canvas(
-                stroke_width=18,
-                stroke_color="#FFFFFF",
-                background_color="#000000",
-                width=CANVAS_SIDE,
-                height=CANVAS_SIDE,
-                update_streamlit=True,
-                return_image_data=True,
-                key="goodness_canvas" if version == 0 else f"goodness_canvas_{version}",
-            )
+            canvas = canvas_input.digit_canvas("goodness_canvas" if version == 0 else f"goodness_canvas_{version}")
         st.button("Clear", key="goodness_clear", on_click=clear_canvas)
-        if drawing.image_data is not None:
+        if canvas.image_data is not None:
             try:
-                image = canvas_to_mnist(drawing.image_data)  # None while the canvas is empty.
+                image = canvas_to_mnist(canvas.image_data)  # None while the canvas is empty.
             except ValueError as error:  # The canvas sent something other than pixels: ask again.
                 st.error(f"The drawing could not be read: {layout.escape_markdown(error)} Press Clear and draw again.")
             else:

@@ -1,16 +1,14 @@
 """Join: draw a digit on your phone, send it to the presenter's wall, and see how good each label looked."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from ffviz import rooms
 from ffviz.preprocess import canvas_to_mnist
-from ui import layout, room
+from ui import canvas_input, layout, room
 from ui.charts import goodness as goodness_charts
 
 LAST = "join_last_drawing"  # Session state: the rooms.Drawing this tab sent last.
 CANVAS_VERSION = "join_canvas_version"  # Session state: a new canvas key empties the canvas after a send.
-CANVAS_SIDE = 280  # Pixels: fits a 390-pixel-wide phone with the page's margins.
 PHONE_STYLE_FACTOR = 0.75  # The goodness chart's height on a phone, relative to the desktop one.
 
 st.title("Draw a digit")
@@ -84,16 +82,7 @@ if code is not None:
     st.caption(f"Room {code}: your drawing appears on the presenter's wall.")
     version = st.session_state[CANVAS_VERSION]
     with st.container(key="join_canvas_box"):
-        canvas = st_canvas(
-            stroke_width=18,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            width=CANVAS_SIDE,
-            height=CANVAS_SIDE,
-            update_streamlit=True,
-            return_image_data=True,
-            key=f"join_canvas_{version}",
-        )
+        canvas = canvas_input.digit_canvas(f"join_canvas_{version}")
     meant = st.pills("Which digit did you mean? (optional)", list(range(10)), key="join_meant")
     if st.button("Send", key="join_send", type="primary", width="stretch"):
         send(code, canvas.image_data, meant)
