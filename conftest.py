@@ -14,3 +14,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO_ROOT = Path(__file__).resolve().parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+# `redis_address`, a throw-away redis-server for the room tests of every folder.
+pytest_plugins = ["tests.redis_server"]

@@ -63,12 +63,23 @@ def http_ok(url):
 
 
 def redis_answers(port):
+    """Whether a Redis server answers PING on the loopback port (spoken directly, no client library)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
             connection.sendall(b"PING\r\n")
             return connection.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def stop_process(process, timeout=STOP_SECONDS):
+    """SIGTERM a child process, then SIGKILL it if it has not ended within `timeout` seconds."""
+    process.terminate()  # Nothing happens to a process that has already ended.
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def render_nginx(upstreams, listen, run_dir, workers=1):
@@ -188,13 +199,7 @@ class Deployment:
     def stop(self):
         """Stop every child, newest first: SIGTERM, then SIGKILL after STOP_SECONDS."""
         for _name, process in reversed(self.children):
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
         self.children = []
         (self.run_dir / "pids").unlink(missing_ok=True)
 

@@ -7,24 +7,16 @@ installed the caller skips with `MISSING`; `.ci/run` installs it, so CI runs the
 
 import contextlib
 import shutil
-import socket
 import subprocess
 
+import pytest
+
+from deploy.serve import redis_answers, stop_process
 from tests.helpers import free_loopback_port, wait_until
 
 REDIS_SERVER = shutil.which("redis-server")
 MISSING = "redis-server is not installed (Debian package redis-server; .ci/run and scripts/setup.sh install it)"
 START_SECONDS = 20
-
-
-def answers_ping(port):
-    """Whether a Redis server answers PING on the loopback port (spoken directly, no client library)."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager
@@ -40,14 +32,21 @@ def running_redis():
         def up():
             if process.poll() is not None:
                 raise RuntimeError(f"redis-server exited with status {process.returncode}")
-            return answers_ping(port)
+            return redis_answers(port)
 
         wait_until(up, START_SECONDS, interval=0.05, message="redis-server answering PING")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_address():
+    """A fresh redis-server on a free loopback port for the test module, stopped at its end; skips without one.
+
+    A fixture for every test folder: the root `conftest.py` loads this module as a pytest plugin.
+    """
+    if REDIS_SERVER is None:
+        pytest.skip(MISSING)
+    with running_redis() as address:
+        yield address

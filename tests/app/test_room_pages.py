@@ -12,20 +12,11 @@ from page_helpers import plotly_array, plotly_spec, texts
 
 from ffviz import rooms
 from ffviz.room_store_redis import RedisRoomStore
-from tests import redis_server
 from tests.helpers import load_sample, new_app
 from ui import readings, room, session
 
 PRESENT = "app_pages/present.py"
 JOIN = "app_pages/join.py"
-
-
-@pytest.fixture(scope="module")
-def redis_address():
-    if redis_server.REDIS_SERVER is None:
-        pytest.skip(redis_server.MISSING)
-    with redis_server.running_redis() as address:
-        yield address
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from deploy.serve import stop_process
 from tests.e2e.helpers import SCREENSHOTS
 from tests.helpers import free_loopback_port, wait_until
 
@@ -109,12 +110,7 @@ def app_server(pytestconfig, tmp_path_factory):
         # (Streamlit closing websockets, TensorFlow threads ending) is not the app's doing.
         log = server.log()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
     assert "Traceback" not in log, f"the server log has a traceback:\n{log}"
 
 

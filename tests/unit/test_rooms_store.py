@@ -14,7 +14,7 @@ import pytest
 from ffviz import rooms
 from ffviz.room_store import MemoryRoomStore, open_store
 from ffviz.room_store_redis import RedisRoomStore
-from tests import redis_server
+from tests.helpers import free_loopback_port
 
 
 class Clock:
@@ -28,15 +28,6 @@ class Clock:
 
     def advance(self, seconds):
         self.now += seconds
-
-
-@pytest.fixture(scope="module")
-def redis_address():
-    """A fresh redis-server on a free loopback port for this module; stopped at the end."""
-    if redis_server.REDIS_SERVER is None:
-        pytest.skip(redis_server.MISSING)
-    with redis_server.running_redis() as address:
-        yield address
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -225,6 +216,6 @@ def test_open_store_defaults_to_the_environment(monkeypatch):
 
 
 def test_an_unreachable_redis_is_a_clear_room_error():
-    store = RedisRoomStore(f"redis://127.0.0.1:{redis_server.free_loopback_port()}/0")
+    store = RedisRoomStore(f"redis://127.0.0.1:{free_loopback_port()}/0")
     with pytest.raises(rooms.StoreUnavailable, match="The room store at redis://127.0.0.1:.* cannot be reached"):
         store.room_info("KXMP")
