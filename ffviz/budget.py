@@ -25,7 +25,7 @@ import dataclasses
 import functools
 import os
 
-from ffviz.config import IMAGE_PIXELS, NUM_CLASSES
+from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, conv_output_shapes
 
 # The hard cap on parameters: 2.5 s per default-size step on 2 CPU cores is already slow, and a
 # float32 file of this many weights (60 MB) fits the app's upload limit, `MAX_MODEL_FILE_BYTES`.
@@ -102,14 +102,18 @@ def using_budget(budget):
         _active_budgets.pop()
 
 
-def weight_shapes(layer_sizes, head_width):
+def weight_shapes(layer_sizes, head_width, conv_layers=()):
     """Shapes of every weight in the order of `FFNetwork.variables()`, without building anything.
 
-    Each layer has a kernel (inputs, units) and a bias (units,); the softmax head reads
-    `head_width` normalised activities and has ten outputs.
+    A convolutional layer has a kernel (k, k, channels, filters) and a bias (filters,); a dense
+    layer a kernel (inputs, units) and a bias (units,); the softmax head reads `head_width`
+    normalised activities and has ten outputs.
     """
     shapes = []
-    width = IMAGE_PIXELS
+    channels, width = 1, IMAGE_PIXELS
+    for (filters, kernel, _), (height, side, _) in zip(conv_layers, conv_output_shapes(conv_layers)):
+        shapes += [(kernel, kernel, channels, filters), (filters,)]
+        channels, width = filters, height * side * filters
     for units in layer_sizes:
         shapes += [(width, units), (units,)]
         width = units
@@ -118,8 +122,9 @@ def weight_shapes(layer_sizes, head_width):
 
 def config_weight_shapes(config):
     """`weight_shapes` of the network that `config` describes."""
-    head_width = sum(config.layer_sizes[index] for index in config.used_layers())
-    return weight_shapes(config.layer_sizes, head_width)
+    widths = config.layer_widths()
+    head_width = sum(widths[index] for index in config.used_layers())
+    return weight_shapes(config.layer_sizes, head_width, config.conv_layers)
 
 
 def parameter_count(config):
@@ -134,8 +139,8 @@ def parameter_count(config):
 
 def estimated_bytes(config):
     """Estimated peak memory of training the network of `config`, on top of the data and TensorFlow."""
-    per_batch = config.batch_size * (IMAGE_PIXELS + sum(config.layer_sizes)) * BYTES_PER_BATCH_ACTIVATION
-    inference = INFERENCE_IMAGES * NUM_CLASSES * max(config.layer_sizes) * BYTES_PER_INFERENCE_ACTIVATION
+    per_batch = config.batch_size * (IMAGE_PIXELS + sum(config.layer_widths())) * BYTES_PER_BATCH_ACTIVATION
+    inference = INFERENCE_IMAGES * NUM_CLASSES * max(config.layer_widths()) * BYTES_PER_INFERENCE_ACTIVATION
     return parameter_count(config) * BYTES_PER_PARAMETER + max(per_batch, inference)
 
 
@@ -162,5 +167,6 @@ def check_budget(config, budget=None):
     raise ValueError(
         f"This network is over the budget of this server: {parameters:,} parameters and about {gigabytes(needed)} "
         f"to train; this server allows at most {' and '.join(limits)}. Use fewer or narrower layers or a smaller "
-        f"batch. Received: layer_sizes={config.layer_sizes}, batch_size={config.batch_size}"
+        f"batch. Received: layer_sizes={config.layer_sizes}, conv_layers={config.conv_layers}, "
+        f"batch_size={config.batch_size}"
     )

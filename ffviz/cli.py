@@ -27,6 +27,7 @@ import numpy as np
 
 from ffviz.budget import DEFAULT_BUDGET, MAX_PARAMETERS, NO_BUDGET, Budget, using_budget
 from ffviz.config import (
+    DATASET_PRESETS,
     DATASETS,
     GOODNESS_MEASURES,
     INPUT_LENGTHS,
@@ -34,7 +35,7 @@ from ffviz.config import (
     NEGATIVE_STRATEGIES,
     PRESETS,
     READOUTS,
-    parse_layer_sizes,
+    parse_layers,
 )
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -56,10 +57,10 @@ CONFIG_OPTIONS = (  # Options of `train` that are FFConfig fields of the same na
 EPILOG = "TensorFlow's start-up logs are silenced; set TF_CPP_MIN_LOG_LEVEL=0 to see them."
 
 
-def layer_sizes_argument(text):
-    """`parse_layer_sizes` for argparse, which reports an `ArgumentTypeError` as a usage error."""
+def layers_argument(text):
+    """`parse_layers` for argparse, which reports an `ArgumentTypeError` as a usage error."""
     try:
-        return parse_layer_sizes(text)
+        return parse_layers(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -69,8 +70,18 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a network and save it", epilog=EPILOG)
-    train.add_argument("--preset", choices=sorted(PRESETS), default="default")
-    train.add_argument("--layers", type=layer_sizes_argument, help="hidden layer sizes, e.g. 500,500")
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="named settings (default: the dataset's own, "
+        + ", ".join(f"{dataset}: {preset}" for dataset, preset in DATASET_PRESETS.items())
+        + ")",
+    )
+    train.add_argument(
+        "--layers",
+        type=layers_argument,
+        help="hidden layers: dense sizes, e.g. 500,500, or conv layers c<filters>k<kernel>p<pool>, e.g. c40k5p2,c80k3",
+    )
     train.add_argument("--threshold", type=float)
     train.add_argument("--sharpness", type=float)
     train.add_argument("--lr", type=float, dest="learning_rate")
@@ -172,10 +183,10 @@ def config_from_args(args):
     """The preset, with every option given on the command line written over it."""
     changes = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     if args.layers is not None:
-        changes["layer_sizes"] = args.layers
+        changes.update(args.layers)
     if args.no_lr_decay:
         changes["lr_decay"] = False
-    return PRESETS[args.preset].replace(**changes)
+    return PRESETS[args.preset or DATASET_PRESETS[args.dataset]].replace(**changes)
 
 
 def train_with_progress(trainer):

@@ -27,6 +27,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ffviz.config import IMAGE_PIXELS
 from ffviz.network import FFNetwork
 
 HEAD_LEARNING_RATE = 0.01  # Adam step for the softmax head (a convex problem); it follows the same schedule.
@@ -37,6 +38,7 @@ def step_key(config, batch_size, jit_compile):
     """What a compiled training step depends on: two runs with the same key share one program."""
     return (
         tuple(config.layer_sizes),
+        tuple(config.conv_layers),
         int(batch_size),
         config.input_length,
         config.goodness,
@@ -73,7 +75,7 @@ class StepProgram:
         self.threshold = tf.Variable(float(config.threshold), trainable=False, dtype="float32")
         self.optimizers = [make_optimizer(config.learning_rate) for _ in self.network.layers]
         for optimizer, layer in zip(self.optimizers, self.network.layers):
-            optimizer.build([layer.kernel, layer.bias])
+            optimizer.build(layer.ff_variables())
         self.head_optimizer = make_optimizer(HEAD_LEARNING_RATE)
         self.head_optimizer.build([self.network.head.kernel, self.network.head.bias])
         self.backup = [tf.Variable(variable, trainable=False) for variable in self.network.variables()]
@@ -130,7 +132,7 @@ class StepProgram:
         Call `load` afterwards: it resets every variable. Returns the seconds it took.
         """
         started = time.perf_counter()
-        pixels = self.network.layers[0].kernel.shape[0]
+        pixels = IMAGE_PIXELS
         self.train_steps(
             tf.zeros((1, self.batch_size, pixels)),
             tf.zeros((1, self.batch_size), tf.int32),

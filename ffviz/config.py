@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import numbers
+import re
 
 NUM_CLASSES = 10  # MNIST and Fashion-MNIST both have ten labels.
 IMAGE_SIDE = 28  # MNIST and Fashion-MNIST images are 28 x 28.
@@ -30,7 +31,10 @@ LOSSES = ("softplus", "symba")  # How a layer's goodness of positive and negativ
 DATASETS = ("mnist", "fashion_mnist")  # The data sets that `ffviz.data.load_dataset` can load.
 # Shape limits; the budget (`ffviz.budget`, checked by `FFConfig.validate`) bounds the whole network.
 MAX_LAYER_UNITS = 8192  # Units per layer.
-MAX_LAYERS = 8  # Hidden layers.
+MAX_LAYERS = 8  # Hidden layers, convolutional and dense together.
+MAX_CONV_FILTERS = 512  # Channels per convolutional layer.
+MAX_KERNEL_SIZE = 7  # Side of a convolution's square kernel, in pixels.
+MAX_POOL = 4  # Side of the max-pooling window after a convolution.
 MAX_BATCH_SIZE = 60000  # Images per step: the whole MNIST training set.
 MAX_EPOCHS = 1000  # Passes over the training set.
 MAX_SEED = 2**31 - 1  # Seeds are 31-bit, as NumPy's and TensorFlow's generators all accept.
@@ -44,6 +48,7 @@ class FFConfig:
     # The defaults are one preset, tuned on full MNIST for a budget of 3 minutes on a 2-core CPU
     # (benchmarks/RESULTS.md): 98.8% test accuracy after 10 epochs of about 3 s each.
     layer_sizes: tuple = (500, 500)  # Units per hidden layer; the keras.io example's 784-500-500.
+    conv_layers: tuple = ()  # (filters, kernel side, pool side) per convolutional layer, before the dense ones.
     input_length: str = "sqrt_dim"  # Each layer's input L2 length: sqrt(width) (Hinton) or 1 ("unit", keras.io).
     threshold: float = 1.0  # Goodness (mean square of the activities) between negative and positive; Hinton's 1.
     sharpness: float = 30.0  # Loss is softplus(sharpness * margin); 1 is the keras.io loss, Hinton's sum(h^2) - N is N.
@@ -70,10 +75,26 @@ class FFConfig:
                 object.__setattr__(self, name, tuple(integer(name, value) for value in values))
             except (TypeError, ValueError, OverflowError):
                 raise ValueError(f"{name} must be a list of integers. Received: {name}={values!r}") from None
+        try:
+            if isinstance(self.conv_layers, (str, bytes)) or any(len(spec) != 3 for spec in self.conv_layers):
+                raise TypeError("conv_layers")
+            specs = tuple(tuple(integer("conv_layers", value) for value in spec) for spec in self.conv_layers)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(
+                "conv_layers must be a list of [filters, kernel, pool] triples. "
+                f"Received: conv_layers={self.conv_layers!r}"
+            ) from None
+        object.__setattr__(self, "conv_layers", specs)
 
     @property
     def num_layers(self):
-        return len(self.layer_sizes)
+        """Hidden layers, convolutional and dense."""
+        return len(self.conv_layers) + len(self.layer_sizes)
+
+    def layer_widths(self):
+        """Activities per image of every hidden layer, convolutional (height x width x filters) then dense."""
+        conv_widths = [height * width * filters for height, width, filters in conv_output_shapes(self.conv_layers)]
+        return (*conv_widths, *self.layer_sizes)
 
     def used_layers(self):
         """Indices of the layers that the read-outs sum over."""
@@ -81,11 +102,19 @@ class FFConfig:
 
     def validate(self):
         """Raise `ValueError` naming the first setting that is out of range or over budget; return self."""
-        if not self.layer_sizes:
+        if not self.layer_sizes and not self.conv_layers:
             raise ValueError("layer_sizes must list at least one hidden layer. Received: layer_sizes=()")
-        if len(self.layer_sizes) > MAX_LAYERS:
+        if self.num_layers > MAX_LAYERS:
             raise ValueError(
-                f"At most {MAX_LAYERS} hidden layers are supported. Received: layer_sizes={self.layer_sizes}"
+                f"At most {MAX_LAYERS} hidden layers are supported. "
+                f"Received: conv_layers={self.conv_layers}, layer_sizes={self.layer_sizes}"
+            )
+        conv_output_shapes(self.conv_layers)  # Raises for a kernel or pool too large for its input.
+        if self.conv_layers and self.layer_sizes:
+            raise ValueError(
+                "Dense layers cannot follow convolutional ones: a convolutional layer's output is the same for "
+                "every label, so a dense layer after it could not tell labels apart. "
+                f"Received: conv_layers={self.conv_layers}, layer_sizes={self.layer_sizes}"
             )
         for units in self.layer_sizes:
             if not 1 <= units <= MAX_LAYER_UNITS:
@@ -186,7 +215,8 @@ def check_learning_rate(learning_rate):
     return float(learning_rate)
 
 
-# Named configurations for the command line (`--preset`) and the benchmarks.
+# Named configurations for the command line (`--preset`), the Train page's Network box and the
+# benchmarks. Their measured accuracies and times are in benchmarks/RESULTS.md.
 PRESETS = {
     # The default: the keras.io example's 784-500-500 with Hinton's recipe (hard negatives, inputs
     # of mean square 1, softmax read-out, lr constant then linear to 0), a sharper loss and
@@ -198,9 +228,98 @@ PRESETS = {
     # The most accurate preset measured on the 2-core CPU: 3 x 1000 (as in loeweX/Forward-Forward
     # and Hinton's Matlab code) for 20 epochs, 99.0% in about 6 minutes.
     "wide": FFConfig(layer_sizes=(1000, 1000, 1000), epochs=20),
+    # Fashion-MNIST: clothes are centred and jitter blurs their edges, so none; more epochs.
+    "fashion": FFConfig(epochs=20, jitter=0),
+    # Convolutional Forward-Forward: three layers of label-grouped filters (`ffviz.conv_layers`).
+    "conv": FFConfig(conv_layers=((40, 5, 2), (80, 3, 2), (160, 3, 1)), layer_sizes=(), epochs=12),
     # A few seconds on a CPU: for tests and live demos.
     "tiny": FFConfig(layer_sizes=(200, 200), epochs=2),
 }
+PRESET_DESCRIPTIONS = {  # What each preset is for, as the Train page's Network box shows it.
+    "default": "784-500-500, MNIST in half a minute",
+    "paper": "Hinton's 4 x 2000 (hours on a CPU)",
+    "wide": "3 x 1000, the best dense network (minutes)",
+    "fashion": "784-500-500 for Fashion-MNIST",
+    "conv": "convolutional, 3 layers (minutes)",
+    "tiny": "200-200, a few seconds",
+}
+DATASET_PRESETS = {"mnist": "default", "fashion_mnist": "fashion"}  # `ffviz train --dataset X` with no --preset.
+
+
+def conv_output_shapes(conv_layers):
+    """(height, width, filters) of each convolutional layer's output: a valid convolution, ReLU, max-pooling.
+
+    Raises `ValueError` naming the layer whose kernel or pool does not fit its input.
+    """
+    height = width = IMAGE_SIDE
+    shapes = []
+    for index, (filters, kernel, pool) in enumerate(conv_layers):
+        if not (1 <= filters <= MAX_CONV_FILTERS and filters % NUM_CLASSES == 0):
+            raise ValueError(
+                f"Convolutional layer {index + 1}: filters must be a multiple of {NUM_CLASSES} (one group per label) "
+                f"from {NUM_CLASSES} to {MAX_CONV_FILTERS}. Received: conv_layers={conv_layers}"
+            )
+        if not 1 <= kernel <= MAX_KERNEL_SIZE:
+            raise ValueError(
+                f"Convolutional layer {index + 1}: kernel must be from 1 to {MAX_KERNEL_SIZE}. "
+                f"Received: conv_layers={conv_layers}"
+            )
+        if not 1 <= pool <= MAX_POOL:
+            raise ValueError(
+                f"Convolutional layer {index + 1}: pool must be from 1 to {MAX_POOL}. "
+                f"Received: conv_layers={conv_layers}"
+            )
+        if kernel > height or (height - kernel + 1) < pool:
+            raise ValueError(
+                f"Convolutional layer {index + 1} gets a {height} x {width} input, too small for a {kernel} x {kernel} "
+                f"kernel and a {pool} x {pool} pool. Received: conv_layers={conv_layers}"
+            )
+        height = width = (height - kernel + 1) // pool
+        shapes.append((height, width, filters))
+    return shapes
+
+
+CONV_ITEM = re.compile(r"c(\d+)k(\d+)(?:p(\d+))?")  # A convolutional layer in a layer list: c32k5p2.
+
+
+def parse_layers(text):
+    """A layer list written as text: 'c40k5p2, c80k3p2' -> {"conv_layers": ..., "layer_sizes": ...}.
+
+    A convolutional layer is `c<filters>k<kernel side>` with an optional `p<pool side>` (max-pooling
+    after it); a dense layer is its number of units. A network is convolutional or dense, not
+    both (`FFConfig.validate()` says why); it also checks the sizes' ranges.
+    """
+    conv_layers, layer_sizes = [], []
+    for part in (part.strip().lower() for part in str(text).split(",")):
+        if not part:
+            continue
+        match = CONV_ITEM.fullmatch(part)
+        if match:
+            filters, kernel, pool = match.groups()
+            conv_layers.append((int(filters), int(kernel), int(pool or 1)))
+        elif part.isdigit():
+            layer_sizes.append(int(part))
+        else:
+            raise ValueError(
+                "Layer sizes must be whole numbers (dense units) or convolutional layers written "
+                f"c<filters>k<kernel>p<pool>, separated by commas, e.g. 500,500 or c40k5p2,c80k3p2. Received: {text!r}"
+            )
+    if not conv_layers and not layer_sizes:
+        raise ValueError(f"Give at least one layer size, e.g. 500,500. Received: {text!r}")
+    return {"conv_layers": tuple(conv_layers), "layer_sizes": tuple(layer_sizes)}
+
+
+def layers_text(config):
+    """The layer list of `config` as `parse_layers` reads it: '500,500' or 'c40k5p2,c80k3p2'."""
+    conv = [f"c{filters}k{kernel}" + (f"p{pool}" if pool > 1 else "") for filters, kernel, pool in config.conv_layers]
+    return ",".join([*conv, *(str(units) for units in config.layer_sizes)])
+
+
+def architecture_text(config):
+    """The network's shape for titles and logs: '784-500-500' or '28x28-c40k5p2-c80k3p2'."""
+    if not config.conv_layers:
+        return "-".join(str(units) for units in (IMAGE_PIXELS, *config.layer_sizes))
+    return "-".join([f"{IMAGE_SIDE}x{IMAGE_SIDE}", *layers_text(config).split(",")])
 
 
 def parse_layer_sizes(text):

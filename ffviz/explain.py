@@ -25,7 +25,7 @@ import tensorflow as tf
 from keras import ops
 
 from ffviz.config import IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES
-from ffviz.network import FFNetwork, variable_to_numpy
+from ffviz.network import FFNetwork
 from ffviz.objective import goodness, goodness_threshold
 from ffviz.overlay import label_codes, write_codes
 
@@ -65,10 +65,8 @@ def _saliency_graph(network):
             tape.watch(copies)
             # `write_codes` keeps only pixels 10 onwards, so the label pixels' gradient is zero.
             hidden = write_codes(copies, label_codes(row_labels, image_max)[None])
-            goodness_rows = []
-            for layer in network.layers:
-                hidden = layer(hidden)  # No stop_gradient: the question is about the pixels.
-                goodness_rows.append(goodness(hidden, measure))
+            # Not local: the question is about the pixels, so gradient crosses the layers.
+            goodness_rows = [goodness(activity, measure) for activity in network.forward(hidden, local=False)]
             stacked = ops.stack(goodness_rows)  # (layers, layers * labels)
             target_layer = tf.repeat(tf.range(num_layers), count)  # The layer each copy asks about.
             # 1 where row k meets a copy that asks about layer k (a mask, not a label code).
@@ -161,8 +159,7 @@ def last_update(trainer, record=None, moved_most=MOVED_MOST):
     moved = sum(
         np.abs(goodness_of[f"{kind}_after"] - goodness_of[f"{kind}_before"]) for kind in ("positive", "negative")
     ).sum(axis=0)  # (batch,)
-    kernel_change = variable_to_numpy(network.layers[0].kernel) - variable_to_numpy(before.layers[0].kernel)
-    weight_change = kernel_change.T.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)  # (units, 28, 28)
+    weight_change = network.first_layer_fields() - before.first_layer_fields()  # (units, 28, 28) or (filters, k, k)
     threshold = trainer.current_threshold()
     config = network.config
     return {
@@ -171,7 +168,9 @@ def last_update(trainer, record=None, moved_most=MOVED_MOST):
         "labels": np.asarray(labels),
         "wrong_labels": wrong_labels,
         **goodness_of,
-        "thresholds": np.array([goodness_threshold(threshold, units, config.goodness) for units in config.layer_sizes]),
+        "thresholds": np.array(
+            [goodness_threshold(threshold, units, config.goodness) for units in config.layer_widths()]
+        ),
         "moved_most": np.argsort(-moved, kind="stable")[:moved_most],
         "weight_change": weight_change,
         "weight_change_sum": weight_change.sum(axis=0),

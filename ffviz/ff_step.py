@@ -43,7 +43,7 @@ def local_losses(network, images, labels, wrong_labels, threshold, label_free=No
             config.loss,
             config.symba_alpha,
         )
-        for rows, units in zip(goodness_rows, config.layer_sizes)
+        for rows, units in zip(goodness_rows, config.layer_widths())
     ]
     goodness_positive = [ops.mean(rows[:batch]) for rows in goodness_rows]
     goodness_negative = [ops.mean(rows[batch:]) for rows in goodness_rows]
@@ -51,7 +51,7 @@ def local_losses(network, images, labels, wrong_labels, threshold, label_free=No
 
 
 def layer_variables(network):
-    return [[layer.kernel, layer.bias] for layer in network.layers]
+    return [layer.ff_variables() for layer in network.layers]
 
 
 def forward_forward_step(network, images, labels, threshold, choose_wrong_labels):

@@ -60,6 +60,10 @@ class FFDense(keras.layers.Layer):
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
         self.length = math.sqrt(input_shape[-1]) if self.input_length == "sqrt_dim" else 1.0
 
+    def ff_variables(self):
+        """The layer's weights in file order: kernel, bias."""
+        return [self.kernel, self.bias]
+
     def call(self, inputs):
         return ops.relu(ops.matmul(normalize(inputs, self.length), self.kernel) + self.bias)
 

@@ -1,4 +1,4 @@
-"""The Forward-Forward network: a stack of `FFDense` layers, its read-outs and its weights.
+"""The Forward-Forward network: a stack of `FFDense` or of `FFConv2D` layers, its read-outs and its weights.
 
 Follows Hinton (2022, "The Forward-Forward Algorithm: Some Preliminary Investigations") and the
 keras.io example "Using the Forward-Forward Algorithm for Image Classification": each layer
@@ -13,6 +13,9 @@ activities to a linear softmax head that is trained on the side with its own opt
 head's gradient never reaches the hidden layers (Hinton 2022, section 3.3). A new read-out is
 a function `(network, images) -> (batch, 10) scores` in that registry plus its name in `READOUTS`.
 
+A convolutional network (`FFConfig.conv_layers`, `ffviz.conv_layers`) answers the same questions:
+there a label's goodness in a layer is that of the label's group of filters.
+
 Training lives in `ffviz.train`, saving and loading in `ffviz.checkpoint`.
 """
 
@@ -20,7 +23,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from ffviz.config import IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, FFConfig
+from ffviz.config import IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, FFConfig, architecture_text, conv_output_shapes
+from ffviz.conv_layers import FFConv2D
 from ffviz.layers import FFDense
 from ffviz.objective import goodness, normalize
 from ffviz.overlay import all_label_codes, image_maxima, neutral_codes, overlay_labels, overlay_neutral
@@ -49,7 +53,7 @@ READOUT_FUNCTIONS = {"goodness": goodness_scores, "softmax": softmax_scores}
 
 
 class FFNetwork:
-    """A stack of `FFDense` layers plus the softmax read-out head.
+    """A stack of `FFDense` layers, or of `FFConv2D` layers, plus the softmax read-out head.
 
     The network holds weights and answers questions about images. All inference methods take
     NumPy arrays (batch, 784) in [0, 1] and return NumPy arrays.
@@ -58,8 +62,24 @@ class FFNetwork:
     def __init__(self, config=None):
         self.config = (config or FFConfig()).validate()
         self.layers = []
-        width = IMAGE_PIXELS
-        for index, units in enumerate(self.config.layer_sizes):
+        shape = (IMAGE_SIDE, IMAGE_SIDE, 1)
+        conv_specs = zip(self.config.conv_layers, conv_output_shapes(self.config.conv_layers))
+        for index, ((filters, kernel, pool), output_shape) in enumerate(conv_specs):
+            layer = FFConv2D(
+                filters,
+                kernel,
+                pool,
+                shape,
+                first=index == 0,
+                seed=self.config.seed * 100 + index,
+                input_length=self.config.input_length,
+                name=f"ff_layer_{index}",
+            )
+            layer.build()
+            self.layers.append(layer)
+            shape = output_shape
+        width = shape[0] * shape[1] * shape[2]
+        for index, units in enumerate(self.config.layer_sizes, start=len(self.layers)):
             seed = self.config.seed * 100 + index
             layer = FFDense(units, seed=seed, input_length=self.config.input_length, name=f"ff_layer_{index}")
             layer.build((None, width))
@@ -71,27 +91,36 @@ class FFNetwork:
         self._compiled = {}  # Compiled inference functions, built on first use.
 
     def __repr__(self):
-        sizes = "-".join(str(units) for units in (IMAGE_PIXELS, *self.config.layer_sizes))
-        return f"FFNetwork({sizes}, threshold={self.config.threshold})"
+        return f"FFNetwork({architecture_text(self.config)}, threshold={self.config.threshold})"
 
     def head_width(self):
-        return sum(self.config.layer_sizes[index] for index in self.config.used_layers())
+        widths = self.config.layer_widths()
+        return sum(widths[index] for index in self.config.used_layers())
 
     # Forward passes, usable inside compiled steps.
 
-    def forward(self, inputs):
-        """Activities of every layer, each computed from the `stop_gradient` of the one below."""
+    def forward(self, inputs, local=True):
+        """Activities of every layer on overlaid images (batch, 784), each as its goodness sees them.
+
+        With `local` (training), each layer reads the `stop_gradient` of the layer below. A
+        convolutional layer's output is weighted by the label code of the input's first pixels
+        (`FFConv2D.with_label_codes`); the next layer reads it unweighted.
+        """
+        codes = inputs[None, :, :NUM_CLASSES]  # (1, batch, 10): the label codes written into the images.
         activities = []
         hidden = inputs
         for layer in self.layers:
             hidden = layer(hidden)
-            activities.append(hidden)
-            # Locality: the next layer learns from this output but never sends gradient back.
-            hidden = ops.stop_gradient(hidden)
+            activities.append(layer.with_label_codes(hidden, codes) if isinstance(layer, FFConv2D) else hidden)
+            if local:  # Locality: the next layer learns from this output but never sends gradient back.
+                hidden = ops.stop_gradient(hidden)
         return activities
 
     def forward_with_label_codes(self, images, codes, label_free=None):
-        """`forward` of the images with each of several label codes, sharing the first product.
+        """`forward` of the images with each of several label codes, sharing what the codes do not change.
+
+        A dense first layer shares its label-free product (`FFDense.call_with_label_codes`); a
+        convolutional stack runs once per image, and only its goodness weighting is per code.
 
         Args:
             images: (batch, 784) images; codes: (copies, batch, 10), from `ffviz.overlay`.
@@ -100,6 +129,14 @@ class FFNetwork:
         Returns:
             Each layer's activities, (copies * batch, units), copy-major.
         """
+        if isinstance(self.layers[0], FFConv2D):
+            activities = []
+            hidden = images
+            for layer in self.layers:  # `FFConfig.validate` allows no dense layer after convolutions.
+                hidden = layer(hidden)
+                activities.append(layer.with_label_codes(hidden, codes))
+                hidden = ops.stop_gradient(hidden)  # Locality, as in `forward`.
+            return activities
         hidden = self.layers[0].call_with_label_codes(images, codes, label_free)
         activities = [hidden]
         for layer in self.layers[1:]:
@@ -215,15 +252,42 @@ class FFNetwork:
         return np.stack([np.asarray(goodness(activity, self.config.goodness)) for activity in activities])
 
     def first_layer_fields(self):
-        """First-layer weights as receptive fields: (units, 28, 28)."""
-        kernel = variable_to_numpy(self.layers[0].kernel)  # (784, units)
+        """First-layer weights as receptive fields: (units, 28, 28), or a conv layer's filters (filters, k, k)."""
+        kernel = variable_to_numpy(self.layers[0].kernel)  # (784, units) or (k, k, 1, filters)
+        if kernel.ndim == 4:
+            return np.transpose(kernel[:, :, 0, :], (2, 0, 1))
         return kernel.T.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+
+    def feature_maps(self, image, label=None):
+        """Each convolutional layer's output for one image: a list of (height, width, filters) arrays.
+
+        `label` is written into the image (None: the neutral label), as in `activations`.
+        """
+        activities = self.activations(image, None if label is None else [label])
+        return [
+            activity.reshape(layer.output_shape_hwc)
+            for layer, activity in zip(self.layers, activities)
+            if isinstance(layer, FFConv2D)
+        ]
+
+    def goodness_maps(self, image):
+        """Where each label's goodness comes from in each convolutional layer: a list of (10, h, w) arrays.
+
+        Entry [label, y, x] is the mean square over filters at location (y, x) with `label` written in.
+        """
+        images = np.repeat(self.check_images(image)[:1], NUM_CLASSES, axis=0)
+        activities = self.activations(images, np.arange(NUM_CLASSES))
+        return [
+            np.asarray(layer.goodness_map(activity))
+            for layer, activity in zip(self.layers, activities)
+            if isinstance(layer, FFConv2D)
+        ]
 
     # Weights; the file format is `ffviz.checkpoint`'s.
 
     def variables(self):
         """Every weight, in a fixed order: layer kernels and biases, then the head's."""
-        layer_variables = [variable for layer in self.layers for variable in (layer.kernel, layer.bias)]
+        layer_variables = [variable for layer in self.layers for variable in layer.ff_variables()]
         return layer_variables + [self.head.kernel, self.head.bias]
 
     def get_weights(self):

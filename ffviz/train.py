@@ -32,8 +32,14 @@ STEPS_PER_CALL = 50  # Steps that `run()` fuses into one compiled call; Python o
 # XLA always, unless the caller says otherwise: it was faster on every device measured. XLA fuses
 # the many small element-wise operations of the loss and of the Adam updates into a few kernels;
 # on a 2-core CPU a 784-500-500 step (batch 100) took 5.1 ms with XLA and 9.1 ms without. The
-# price is compiling once per shape, a few seconds.
+# price is compiling once per shape, a few seconds. Convolutional networks are the exception: XLA's
+# CPU convolutions were 17x slower than TensorFlow's own (a 2-layer conv net, 120 steps: 287 s vs 17 s).
 JIT_COMPILE = True
+
+
+def default_jit_compile(config):
+    """Whether steps of `config`'s network are compiled with XLA when the caller does not say."""
+    return JIT_COMPILE and not config.conv_layers
 
 
 class TrainingDiverged(RuntimeError):
@@ -53,7 +59,7 @@ class Trainer(MiniBatchPlan):
         network: the `FFNetwork` to train; its config gives batch size, epochs and strategy.
         x_train, y_train: training images (N, 784) in [0, 1] and labels (N,).
         x_test, y_test: optional test set, evaluated at the end of every epoch.
-        jit_compile: compile the steps with XLA; None means `JIT_COMPILE` (XLA always).
+        jit_compile: compile the steps with XLA; None means `default_jit_compile` (XLA unless convolutional).
         steps_per_call: steps that `run()` runs in one compiled call (`train_step()` is always
             one step). Records are the same either way.
     """
@@ -72,7 +78,7 @@ class Trainer(MiniBatchPlan):
         if not isinstance(steps_per_call, int) or steps_per_call < 1:
             raise ValueError(f"steps_per_call must be a positive integer. Received: steps_per_call={steps_per_call!r}")
         self.steps_per_call = steps_per_call
-        self.jit_compile = JIT_COMPILE if jit_compile is None else bool(jit_compile)
+        self.jit_compile = default_jit_compile(self.config) if jit_compile is None else bool(jit_compile)
         self.program = None  # The `StepProgram` in use, from `prepare()` on.
         self.compile_seconds = 0.0  # Time `prepare()` spent compiling; 0 when a compiled program was reused.
         self._release = None  # Gives the program back when the trainer is garbage.
