@@ -77,7 +77,7 @@ def show_prediction(reading, label):
         )
 
 
-def show_bars(network, reading):
+def show_bars(network, reading, image):
     style = layout.chart_style()
     if layout.talk_mode():
         style = style.scaled(TALK_BARS_HEIGHT / style.height)  # The whole chart beside the canvas on one screen.
@@ -92,6 +92,12 @@ def show_bars(network, reading):
     )
     with st.container(key="goodness_chart"):
         layout.show_chart(figure, key="goodness_bars")
+    if reading["goodness_maps"]:  # A convolutional network: where the winning label's goodness comes from.
+        figure = goodness_charts.goodness_map_figure(
+            image, reading["goodness_maps"], reading["prediction"], layout.chart_style().scaled(0.7), data.label_names
+        )
+        with st.container(key="goodness_maps_box"):
+            layout.show_chart(figure, key="goodness_maps")
     if not layout.talk_mode():
         figure = goodness_charts.probabilities_figure(reading["probabilities"], layout.chart_style(), data.label_names)
         layout.show_chart(figure, key="goodness_probabilities")
@@ -120,7 +126,7 @@ def reading_panel():
             st.caption("What the network sees (28 × 28, centred like MNIST)")
             layout.show_chart(digits.digit_figure(image, layout.chart_style().scaled(0.6)), key="goodness_preview_plot")
     with chart_column:
-        show_bars(network, reading)
+        show_bars(network, reading, image)
         explain_panels.saliency_panel(network, image, label, reading["goodness"], data.label_names)
     links.write()  # The panel's own settings (source, digit, bar layout) go into the link at once.
 

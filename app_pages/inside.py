@@ -5,26 +5,41 @@ import streamlit as st
 from ui import layout, readings, session, settings
 from ui.charts import inside as inside_charts
 
-st.title("Inside the network")
-layout.explain(
-    "**Left:** what the first-layer units look for; each square is one unit's 784 input weights "
-    "(red positive, blue negative). The top-left pixels are where the label is written. "
-    "**Right:** every unit's activity for the current digit (from the Goodness page) with its true "
-    "label and with a wrong one: the right label should light more units up. **Below:** where the "
-    "model goes wrong on the whole test set."
-)
-
 data = session.dataset()
 model = session.active_model()
 network = model["network"]
 style = layout.chart_style()
 digit = session.current_digit()
+convolutional = bool(network.config.conv_layers)
+
+st.title("Inside the network")
+if convolutional:
+    layout.explain(
+        "**Left:** what the first convolutional layer looks for: its filters (red positive, blue "
+        "negative) and what each of them finds in the current digit (from the Goodness page). "
+        "**Right:** every layer's activity with the digit's true label and with a wrong one: each label "
+        "has its own group of filters, and the right label's group should light up more. **Below:** "
+        "where the model goes wrong on the whole test set."
+    )
+else:
+    layout.explain(
+        "**Left:** what the first-layer units look for; each square is one unit's 784 input weights "
+        "(red positive, blue negative). The top-left pixels are where the label is written. "
+        "**Right:** every unit's activity for the current digit (from the Goodness page) with its true "
+        "label and with a wrong one: the right label should light more units up. **Below:** where the "
+        "model goes wrong on the whole test set."
+    )
 
 fields_column, activity_column = st.columns(2)
 with fields_column:
     units = st.select_slider("Units shown", settings.options("inside_units"), key="inside_units")
     figure = inside_charts.receptive_fields_figure(network.first_layer_fields(), style, units)
-    layout.show_chart(figure, key="inside_fields_plot")
+    with st.container(key="inside_fields"):
+        layout.show_chart(figure, key="inside_fields_plot")
+    if convolutional:
+        figure = inside_charts.feature_maps_figure(network.feature_maps(digit["image"])[0], style, units)
+        with st.container(key="inside_feature_maps"):
+            layout.show_chart(figure, key="inside_feature_maps_plot")
 
 with activity_column:
     reading = readings.classify(network, digit["image"])

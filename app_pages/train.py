@@ -79,7 +79,20 @@ def live_settings():
 
 def network_settings():
     """The settings that shape a new network; they apply at the next Reset."""
-    st.text_input("Hidden layer sizes", key="train_layers", help="Comma-separated units per layer, e.g. 500,500.")
+    st.selectbox(
+        "Network",
+        settings.options("train_preset"),
+        key="train_preset",
+        format_func=training.preset_name,
+        on_change=training.preset_changed,
+        help="A preset fills in the settings below; change any of them afterwards.",
+    )
+    st.text_input(
+        "Hidden layers",
+        key="train_layers",
+        help="Comma-separated units per dense layer, e.g. 500,500; or convolutional layers written "
+        "c<filters>k<kernel>p<pool>, e.g. c40k5p2,c80k3p2 (filters a multiple of 10: one group per label).",
+    )
     batch, epochs, negatives = st.columns(3)
     batch.number_input("Batch size", *settings.bounds("train_batch"), step=10, key="train_batch")
     epochs.number_input("Epochs", *settings.bounds("train_epochs"), key="train_epochs")

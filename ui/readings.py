@@ -16,7 +16,8 @@ def classify(network, image):
     """Everything the Goodness page shows about one (28, 28) image.
 
     Returns a dict: "goodness" (layers, 10), "prediction" (goodness read-out),
-    "probabilities" (10,) and "softmax_prediction" (softmax read-out).
+    "probabilities" (10,), "softmax_prediction" (softmax read-out) and "goodness_maps" (a
+    convolutional network's `goodness_maps`; empty for a dense one).
     """
     goodness = network.goodness_per_label(image)[0]  # (layers, 10)
     # The goodness read-out from the table above, not a second pass through the network.
@@ -27,6 +28,8 @@ def classify(network, image):
         "prediction": prediction,
         "probabilities": probabilities,
         "softmax_prediction": int(probabilities.argmax()),
+        # Convolutional layers only: where each label's goodness comes from, (10, height, width) per layer.
+        "goodness_maps": network.goodness_maps(image) if network.config.conv_layers else [],
     }
 
 

@@ -19,9 +19,11 @@ from ffviz.config import (
     LOSSES,
     MAX_LAYERS,
     NEGATIVE_STRATEGIES,
+    PRESETS,
     READOUTS,
     FFConfig,
-    parse_layer_sizes,
+    layers_text,
+    parse_layers,
 )
 from ffviz.rooms import normalize_code
 
@@ -106,9 +108,7 @@ class Setting:
                 return text.lower() in TRUE_WORDS
             raise ValueError(f"it must be true or false, got {text!r}")
         if self.kind == LAYERS:
-            sizes = parse_layer_sizes(text)
-            FFConfig().replace(layer_sizes=sizes).validate()
-            return ",".join(str(units) for units in sizes)
+            return layers_text(FFConfig().replace(**parse_layers(text)))
         if self.kind == CHOICE:
             return self._parse_choice(text)
         if self.kind == CODE:
@@ -155,7 +155,7 @@ def _test_set_size_limit():
 
 def _table():
     config = FFConfig()
-    layers = ",".join(str(units) for units in config.layer_sizes)
+    layers = layers_text(config)
     rows = [
         Setting("talk_mode", "sidebar", SWITCH, False, "talk"),
         Setting("dataset_name", "sidebar", CHOICE, DEFAULT_DATASET, "dataset", options=DATASETS),
@@ -165,6 +165,7 @@ def _table():
         Setting(
             "train_lr", "train", CHOICE, closest(LEARNING_RATES, config.learning_rate), "lr", options=LEARNING_RATES
         ),
+        Setting("train_preset", "train", CHOICE, "default", "network", options=tuple(PRESETS)),
         Setting("train_layers", "train", LAYERS, layers, "layers"),
         Setting("train_batch", "train", INTEGER, int(config.batch_size), "batch", low=1, high=10000),
         Setting("train_epochs", "train", INTEGER, int(config.epochs), "epochs", low=1, high=100),

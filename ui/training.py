@@ -17,11 +17,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ffviz import registry
 from ffviz.checkpoint import load_network
-from ffviz.config import FFConfig, parse_layer_sizes
+from ffviz.config import PRESET_DESCRIPTIONS, PRESETS, layers_text, parse_layers
 from ffviz.data import DISPLAY_NAMES
 from ffviz.network import FFNetwork
 from ffviz.runner import COMPILING, FAILED, FINISHED, PAUSED, READY, RUNNING, STOPPED, TrainingRun
-from ui import history, session
+from ui import history, session, settings
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
 NOTE = "train_note"  # A message for st.success, or None.
@@ -32,10 +32,10 @@ TRAINING_STATES = (COMPILING, RUNNING)  # States in which the one toggle button 
 
 
 def config_from_widgets():
-    """The FFConfig the Train page's widgets describe; other fields keep `FFConfig()`'s values."""
+    """The FFConfig the Train page's widgets describe; other fields keep the chosen preset's values."""
     session = st.session_state
-    return FFConfig().replace(
-        layer_sizes=parse_layer_sizes(session["train_layers"]),
+    return PRESETS[session["train_preset"]].replace(
+        **parse_layers(session["train_layers"]),
         threshold=float(session["train_threshold"]),
         learning_rate=float(session["train_lr"]),
         batch_size=int(session["train_batch"]),
@@ -55,7 +55,7 @@ def config_or_none():
 def architecture_changed(run):
     """Whether the widgets describe a different network than the run's (threshold and rate aside)."""
     config = config_or_none()
-    fields = ("layer_sizes", "batch_size", "epochs", "negatives")
+    fields = ("layer_sizes", "conv_layers", "batch_size", "epochs", "negatives")
     return config is not None and any(getattr(config, name) != getattr(run.network.config, name) for name in fields)
 
 
@@ -173,6 +173,22 @@ def reset():
         current_run().stop(wait=False)
     st.session_state[session.RUN] = None
     st.session_state[RUN_ID] = None
+
+
+def preset_name(name):
+    """A preset as the Network box shows it: its name and what it is for."""
+    return f"{name}: {PRESET_DESCRIPTIONS[name]}"
+
+
+def preset_changed():
+    """A network chosen from the presets: its layers, batch, epochs, negatives, threshold and rate fill the widgets."""
+    preset = PRESETS[st.session_state["train_preset"]]
+    st.session_state["train_layers"] = layers_text(preset)
+    st.session_state["train_batch"] = preset.batch_size
+    st.session_state["train_epochs"] = preset.epochs
+    st.session_state["train_negatives"] = preset.negatives
+    st.session_state["train_threshold"] = preset.threshold
+    st.session_state["train_lr"] = settings.closest(settings.options("train_lr"), preset.learning_rate)
 
 
 def threshold_changed():

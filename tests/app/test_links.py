@@ -17,6 +17,7 @@ CHANGED = {
     "data_sample": 5,
     "train_threshold": 3.0,
     "train_lr": 0.003,
+    "train_preset": "fashion",
     "train_layers": "200,100",
     "train_batch": 50,
     "train_epochs": 3,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ffviz.config import NEGATIVE_STRATEGIES, READOUTS, FFConfig
+from ffviz.config import NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes, parse_layers
 from ffviz.data import DATASETS
 from ui import settings
 
@@ -134,9 +134,12 @@ def test_link_text_out_of_range_is_a_value_error_saying_what_is_allowed(key, tex
 
 
 def test_parse_layer_sizes_reads_commas_and_spaces():
-    """Test that the layer list accepts spaces and rejects words with the text received."""
-    assert settings.parse_layer_sizes(" 500, 500 ,") == (500, 500)
-    with pytest.raises(ValueError, match="Received: 'a,b'"):
-        settings.parse_layer_sizes("a,b")
-    with pytest.raises(ValueError, match="at least one"):
-        settings.parse_layer_sizes(" , ")
+    """Test that the layer lists accept spaces and reject words with the text received."""
+    assert parse_layer_sizes(" 500, 500 ,") == (500, 500)
+    assert parse_layers(" 500, 500 ,") == {"conv_layers": (), "layer_sizes": (500, 500)}
+    for parse in (parse_layer_sizes, parse_layers):
+        with pytest.raises(ValueError, match="Received: 'a,b'"):
+            parse("a,b")
+        with pytest.raises(ValueError, match="at least one"):
+            parse(" , ")
+    assert settings.SETTINGS["train_layers"].parse(" C40K5P2, c80k3 ") == "c40k5p2,c80k3"

@@ -36,6 +36,7 @@ EVERY_SETTING = {
     "dataset": "fashion_mnist",
     "threshold": "2.5",
     "lr": "0.003",
+    "network": "fashion",
     "layers": "32,16",
     "batch": "50",
     "epochs": "7",

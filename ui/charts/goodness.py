@@ -1,9 +1,11 @@
-"""The Goodness page's figures: goodness of each label per layer, and the softmax read-out (Hinton 2022, 3.3)."""
+"""The Goodness page's figures: goodness of each label per layer, the softmax read-out (Hinton 2022, 3.3)
+and, for a convolutional network, where in the image a label's goodness comes from."""
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from ui.charts.style import NUM_LABELS, THRESHOLD_COLOR, label_color, layer_color, style_figure
+from ui.charts.style import NUM_LABELS, THRESHOLD_COLOR, image_axes, label_color, layer_color, style_figure
 
 
 def goodness_bars_figure(goodness, threshold, predicted, style, label_names=None, mode="stack"):
@@ -94,3 +96,38 @@ def probabilities_figure(probabilities, style, label_names=None):
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text="probability (%)", range=[0, 115])
     return style_figure(figure, style.scaled(0.7), "Softmax read-out", legend=False)
+
+
+def goodness_map_figure(image, maps, label, style, label_names=None):
+    """Where in the image a label's goodness comes from, in each convolutional layer.
+
+    Args:
+        image: the (28, 28) digit, drawn first for reference.
+        maps: per convolutional layer, (10, height, width): the mean square over the label's
+            filter group at each location (`FFNetwork.goodness_maps`).
+        label: the label whose maps are drawn.
+    """
+    label_names = label_names or [str(number) for number in range(NUM_LABELS)]
+    titles = ["the digit"] + [f"layer {layer + 1}" for layer in range(len(maps))]
+    figure = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.03)
+    figure.add_trace(
+        go.Heatmap(z=np.asarray(image), colorscale="gray_r", showscale=False, hoverinfo="skip"), row=1, col=1
+    )
+    for layer, layer_maps in enumerate(maps):
+        local = np.asarray(layer_maps[label], dtype=np.float32)
+        figure.add_trace(
+            go.Heatmap(
+                z=local,
+                zmin=0.0,
+                zmax=float(local.max()) or 1.0,
+                colorscale="Viridis",
+                showscale=False,
+                hovertemplate="row %{y}, column %{x}<br>goodness %{z:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=layer + 2,
+        )
+    image_axes(figure, rows=1, cols=len(titles))
+    style_figure(figure, style, f"Where the goodness of label {label_names[label]} comes from", legend=False)
+    figure.update_annotations(font_size=style.font_size)
+    return figure

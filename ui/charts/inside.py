@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ffviz.config import IMAGE_SIDE
 from ui.charts.style import NUM_LABELS, image_axes, layer_color, style_figure, titles_margin
 
 
@@ -23,15 +24,17 @@ def tile(images, columns, gap=1):
 
 
 def receptive_fields_figure(fields, style, count=64):
-    """The first `count` first-layer units' weights, each as a 28x28 image, red + / blue -.
+    """The first `count` first-layer units' weights, each as a 28x28 image (or a convolution's k x k filter).
 
-    Each field is scaled by its own largest image weight (the ten label pixels excluded:
-    their weights are often far larger and would wash the digit-shaped part out), and the
-    colours are clipped to [-1, 1]; hovering shows the raw weight.
+    Red is positive, blue negative. Each field is scaled by its own largest image weight (for
+    28x28 fields the ten label pixels are excluded: their weights are often far larger and would
+    wash the digit-shaped part out), and the colours are clipped to [-1, 1]; hovering shows the
+    raw weight.
     """
     fields = np.asarray(fields, dtype=np.float32)[:count]
     flat = fields.reshape(len(fields), -1)
-    scale = np.abs(flat[:, NUM_LABELS:]).max(axis=1)  # (units,)
+    convolutional = fields.shape[1] != IMAGE_SIDE
+    scale = np.abs(flat if convolutional else flat[:, NUM_LABELS:]).max(axis=1)  # (units,)
     scale = np.where(scale > 0, scale, 1.0)
     normalised = np.clip(fields / scale[:, None, None], -1.0, 1.0)
     columns = max(1, math.ceil(math.sqrt(len(fields))))
@@ -49,7 +52,37 @@ def receptive_fields_figure(fields, style, count=64):
         )
     )
     image_axes(figure)
-    return style_figure(figure, style.scaled(1.4), f"First-layer weights of {len(fields)} units", legend=False)
+    if convolutional:
+        side = fields.shape[1]
+        title = f"First-layer filters: {len(fields)} of {side} x {side} pixels"
+    else:
+        title = f"First-layer weights of {len(fields)} units"
+    return style_figure(figure, style.scaled(1.4), title, legend=False)
+
+
+def feature_maps_figure(maps, style, count=64):
+    """A convolutional layer's output for one digit: each filter's map (height, width) as one tile.
+
+    Args:
+        maps: (height, width, filters), from `FFNetwork.feature_maps` (neutral label).
+        count: how many filters to show, from the first.
+    """
+    maps = np.moveaxis(np.asarray(maps, dtype=np.float32), -1, 0)[:count]  # (filters, height, width)
+    columns = max(1, math.ceil(math.sqrt(len(maps))))
+    figure = go.Figure(
+        go.Heatmap(
+            z=tile(maps, columns),
+            zmin=0.0,
+            zmax=float(maps.max()) or 1.0,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "activity"}},
+            hovertemplate="activity %{z:.3f}<extra></extra>",
+        )
+    )
+    image_axes(figure)
+    height, width = maps.shape[1:]
+    title = f"First-layer feature maps: {len(maps)} filters, {height} x {width} each"
+    return style_figure(figure, style.scaled(1.4), title, legend=False)
 
 
 def _grid_shape(units):
