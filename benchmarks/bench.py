@@ -28,7 +28,7 @@ import tensorflow as tf
 
 import ffviz  # noqa: F401  (sets KERAS_BACKEND before anything imports keras)
 from benchmarks.kerasio_schedule import KerasIoSchedule
-from ffviz.config import IMAGE_PIXELS, NUM_CLASSES, PRESETS
+from ffviz.config import DATASETS, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, PRESETS, architecture_text
 from ffviz.data import load_dataset
 from ffviz.network import FFNetwork
 from ffviz.system import device_description
@@ -64,6 +64,21 @@ def matmul_peak(size, repeats, rounds=5):
     return best
 
 
+def conv_training_flops_per_step(config, batch_size):
+    """Convolution and head FLOPs of one convolutional training step as `ffviz.network` computes it.
+
+    A convolutional stack runs once per image for all label codes (only the goodness weighting
+    is per code), and its weight gradient costs as much again; the neutral pass feeds the head.
+    """
+    flops, channels, side = 0, 1, IMAGE_SIDE
+    for filters, kernel, pool in config.conv_layers:
+        out = side - kernel + 1
+        flops += 2 * out * out * filters * kernel * kernel * channels * 2  # Forward and weight gradient.
+        channels, side = filters, out // pool
+    head_width = sum(config.layer_widths()[index] for index in config.used_layers())
+    return batch_size * (flops + 2 * head_width * NUM_CLASSES * 2)
+
+
 def training_flops_per_step(config, batch_size):
     """Matmul FLOPs of one training step as `ffviz.train` computes it.
 
@@ -73,6 +88,8 @@ def training_flops_per_step(config, batch_size):
     layers see the neutral copy (when the softmax head is trained) and the positive and
     negative copies.
     """
+    if config.conv_layers:
+        return conv_training_flops_per_step(config, batch_size)
     widths = (IMAGE_PIXELS, *config.layer_sizes)
     trains_head = config.readout == "softmax" or config.negatives == "hard"
     forward_copies = 3 if trains_head else 2  # Gradients come from the positive and negative copies.
@@ -86,13 +103,19 @@ def training_flops_per_step(config, batch_size):
     return flops
 
 
-def load_data(path, quick):
-    """(x_train, y_train, x_test, y_test, description); the sample in quick mode."""
-    if path is None and quick:
+def load_data(path, quick, dataset_name="mnist"):
+    """(x_train, y_train, x_test, y_test, description); the sample in quick mode.
+
+    `path` is MNIST's; Fashion-MNIST comes from wherever `ffviz.data.load_dataset` finds it
+    (Debian's dataset-fashion-mnist package).
+    """
+    if dataset_name != "mnist":
+        path = REPO / "assets" / f"{dataset_name}_sample.npz" if quick else None
+    elif path is None and quick:
         path = REPO / "assets" / "mnist_sample.npz"
-    if path is None and not os.environ.get("FFVIZ_DATA") and SHARED_MNIST.exists():
+    elif path is None and not os.environ.get("FFVIZ_DATA") and SHARED_MNIST.exists():
         path = SHARED_MNIST
-    dataset = load_dataset("mnist", path, strict=path is not None, download=False)
+    dataset = load_dataset(dataset_name, path, strict=path is not None, download=False)
     return dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, dataset.describe()
 
 
@@ -131,7 +154,7 @@ def train_preset(name, config, data, budget, jit_compile):
     softmax_accuracy = network.evaluate(x_test, y_test, "softmax")["accuracy"]
     return network, {
         "preset": name,
-        "layers": "-".join(str(units) for units in (IMAGE_PIXELS, *config.layer_sizes)),
+        "layers": architecture_text(config),
         "epochs": f"{trainer.epoch}/{config.epochs}",
         "train_seconds": trainer.seconds,
         "seconds_per_epoch": seconds_per_epoch,
@@ -176,7 +199,12 @@ def format_seconds(seconds):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--presets", default="default", help="comma-separated ffviz.config presets (default: default)")
+    parser.add_argument(
+        "--presets",
+        default="default",
+        help="comma-separated ffviz.config presets, each optionally @dataset, e.g. default,fashion@fashion_mnist "
+        "(default: default; dataset: mnist)",
+    )
     parser.add_argument("--budget", type=float, help="most seconds of training per preset; fewer epochs if needed")
     parser.add_argument("--data", help="MNIST .npz in the Keras layout (default: FFVIZ_DATA or ../shared/data)")
     parser.add_argument("--no-xla", action="store_true", help="compile the training steps without XLA (default: XLA)")
@@ -188,12 +216,17 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     names = ["tiny"] if args.quick else [name.strip() for name in args.presets.split(",") if name.strip()]
-    unknown = [name for name in names if name not in PRESETS]
+    runs = [(name.partition("@")[0], name.partition("@")[2] or "mnist") for name in names]
+    unknown = [name for name, dataset in runs if name not in PRESETS or dataset not in DATASETS]
     if unknown:
-        raise SystemExit(f"error: unknown preset(s) {unknown}; choose from {sorted(PRESETS)}")
-    x_train, y_train, x_test, y_test, described = load_data(args.data, args.quick)
-    if args.quick:
-        x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], y_test[:500]
+        raise SystemExit(f"error: unknown preset(s) {unknown}; choose from {sorted(PRESETS)}, @ one of {DATASETS}")
+    datasets = {}
+    for dataset in dict.fromkeys(dataset for _, dataset in runs):
+        *arrays, described = load_data(args.data, args.quick, dataset)
+        if args.quick:
+            arrays = [array[:2000] if index < 2 else array[:500] for index, array in enumerate(arrays)]
+        datasets[dataset] = (arrays, described)
+    described = "; ".join(description for _, description in datasets.values())
     gpu = bool(tf.config.list_physical_devices("GPU"))
     peak_size = 8192 if gpu else (1024 if args.quick else 2048)
     peak = matmul_peak(peak_size, repeats=20 if gpu else (4 if args.quick else 10))
@@ -202,21 +235,23 @@ def main(argv=None):
     print(f"matmul peak: {peak:.1f} GFLOP/s (float32, {peak_size}x{peak_size} products)", flush=True)
 
     rows, networks = [], {}
-    for name in names:
+    for name, dataset in runs:
         config = PRESETS[name]
         if args.quick:
             config = config.replace(epochs=1)
         jit_compile = False if (args.no_xla or args.quick) else None  # Quick: no seconds spent compiling.
-        networks[name], row = train_preset(name, config, (x_train, y_train, x_test, y_test), args.budget, jit_compile)
+        label = name if dataset == "mnist" else f"{name}@{dataset}"
+        networks[label], row = train_preset(label, config, datasets[dataset][0], args.budget, jit_compile)
         rows.append(row)
 
     first = names[0]
+    x_train, y_train, x_test, y_test = datasets[runs[0][1]][0]
     latency_p50, latency_p95 = latency(networks[first], x_test, 50 if args.quick else LATENCY_CALLS)
     test_seconds = whole_test_seconds(networks[first], x_test)
     kerasio = None
-    if not args.skip_kerasio:
+    if not args.skip_kerasio and not PRESETS[runs[0][0]].conv_layers:  # The schedule trains dense layers.
         jit_compile = False if (args.no_xla or args.quick) else None
-        schedule = KerasIoSchedule(PRESETS[first].layer_sizes, x_train, y_train, jit_compile=jit_compile)
+        schedule = KerasIoSchedule(PRESETS[runs[0][0]].layer_sizes, x_train, y_train, jit_compile=jit_compile)
         schedule.train(rows[0]["train_seconds"])
         kerasio = (schedule, schedule.evaluate(x_test, y_test))
     ended_load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -225,13 +260,13 @@ def main(argv=None):
     print(f"device: {device_description()}   load average at start/end: {started_load:.1f}/{ended_load:.1f}")
     print(f"matmul peak: {peak:.1f} GFLOP/s")
     header = (
-        f"{'preset':<8} {'layers':<24} {'epochs':>7} {'s/epoch':>8} {'GFLOP/epoch':>12} {'GFLOP/s':>8} "
+        f"{'preset':<22} {'layers':<30} {'epochs':>7} {'s/epoch':>8} {'GFLOP/epoch':>12} {'GFLOP/s':>8} "
         f"{'% of peak':>9} {'softmax':>8} {'goodness':>9} {'to 97.56%':>11} {'train time':>11} {'full preset':>12}"
     )
     print(header)
     for row in rows:
         print(
-            f"{row['preset']:<8} {row['layers']:<24} {row['epochs']:>7} {row['seconds_per_epoch']:>8.2f} "
+            f"{row['preset']:<22} {row['layers']:<30} {row['epochs']:>7} {row['seconds_per_epoch']:>8.2f} "
             f"{row['gflop_per_epoch']:>12.0f} {row['gflops']:>8.1f} {100 * row['gflops'] / peak:>8.0f}% "
             f"{100 * row['softmax']:>7.2f}% {100 * row['goodness']:>8.2f}% {format_seconds(row['reached']):>11} "
             f"{format_seconds(row['train_seconds']):>11} {format_seconds(row['projected_seconds']):>12}"
