@@ -14,6 +14,7 @@ only some). `tests/robustness/test_robust_soak.py` runs it for 45 s and asserts 
 import argparse
 import os
 import pathlib
+import tempfile
 import time
 
 from benchmarks import bench_stage
@@ -68,10 +69,11 @@ def main():
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to cycle")
     parser.add_argument("--steps", type=int, default=30, help="steps per run before Reset")
     parser.add_argument("--data", type=pathlib.Path, default=SAMPLE, help="FFVIZ_DATA for the server")
+    parser.add_argument("--log", type=pathlib.Path, help="the server's log file (default: one in the temp folder)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    log_path = pathlib.Path("/tmp") / f"bench_soak_server_{os.getpid()}.log"
+    log_path = args.log or pathlib.Path(tempfile.gettempdir()) / f"bench_soak_server_{os.getpid()}.log"
     process, url = bench_stage.start_server(args.data, log_path)
     samples = []
     try:

@@ -27,9 +27,9 @@ MIN_CYCLES = 8  # In 45 s: about 20 when each shape compiles once, 6 or 7 when e
 CYCLE_LINE = re.compile(r"^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s*$", re.MULTILINE)
 
 
-def soak_a_real_server(seconds):
+def soak_a_real_server(seconds, log_path):
     """The benchmark's printed report: the server's RSS after each cycle and the training threads left."""
-    command = [sys.executable, "-m", "benchmarks.bench_soak_server", "--minutes", str(seconds / 60)]
+    command = [sys.executable, "-m", "benchmarks.bench_soak_server", "--minutes", str(seconds / 60), "--log", log_path]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=seconds + 400)
     assert result.returncode == 0, f"bench_soak_server failed:\n{result.stdout}\n{result.stderr[-3000:]}"
     return result.stdout
@@ -37,9 +37,9 @@ def soak_a_real_server(seconds):
 
 @pytest.mark.slow
 @pytest.mark.load
-def test_play_and_reset_cycles_in_a_real_server_do_not_grow_its_memory():
+def test_play_and_reset_cycles_in_a_real_server_do_not_grow_its_memory(tmp_path):
     """Test that Play/Reset cycles on the Train page keep the server's RSS flat and leave no training thread."""
-    report = soak_a_real_server(SOAK_SECONDS)
+    report = soak_a_real_server(SOAK_SECONDS, str(tmp_path / "server.log"))
     rss = [float(megabytes) for _, _, megabytes in CYCLE_LINE.findall(report)]
     # A cycle whose compiled step is reused takes about 2 s here (7 s when every run compiles anew).
     assert len(rss) >= MIN_CYCLES, f"only {len(rss)} cycles: does every run compile its step anew?\n{report}"
