@@ -8,8 +8,8 @@ import pytest
 
 from ffviz.budget import using_budget
 from ffviz.checkpoint import load_network
-from ffviz.cli import budget_from_args, build_parser, main, save_with_fallback
-from ffviz.config import FFConfig
+from ffviz.cli import budget_from_args, build_parser, config_from_args, main, save_with_fallback
+from ffviz.config import DATASET_PRESETS, PRESETS, FFConfig
 from ffviz.network import FFNetwork
 from tests.unit.test_checkpoint import CRAFTED
 
@@ -104,3 +104,13 @@ def test_the_budget_refuses_8_layers_of_8192_and_the_flags_set_it(capsys):
     arguments = build_parser().parse_args(["train", "--no-budget"])
     with using_budget(budget_from_args(arguments)):
         assert FFConfig(layer_sizes=(8192,) * 8).validate().num_layers == 8  # Checked, never built.
+
+
+def test_train_takes_the_dataset_s_preset_and_conv_layer_lists():
+    """Test that no --preset means the dataset's own preset and --layers reads convolutional layers."""
+    parse = build_parser().parse_args
+    assert config_from_args(parse(["train"])) == PRESETS["default"]
+    assert config_from_args(parse(["train", "--dataset", "fashion_mnist"])) == PRESETS[DATASET_PRESETS["fashion_mnist"]]
+    assert config_from_args(parse(["train", "--dataset", "fashion_mnist", "--preset", "tiny"])) == PRESETS["tiny"]
+    config = config_from_args(parse(["train", "--layers", "c20k5p2,c40k3"]))
+    assert config.conv_layers == ((20, 5, 2), (40, 3, 1)) and config.layer_sizes == ()
