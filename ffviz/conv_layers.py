@@ -27,7 +27,7 @@ import keras
 from keras import ops
 
 from ffviz.config import INPUT_LENGTHS, NUM_CLASSES
-from ffviz.objective import normalize
+from ffviz.objective import goodness, normalize
 
 
 @keras.saving.register_keras_serializable(package="ffviz")
@@ -130,7 +130,9 @@ class FFConv2D(keras.layers.Layer):
 
     def goodness_map(self, activities):
         """Where the goodness comes from: the mean square over filters at each location, (rows, h, w)."""
-        return ops.mean(ops.square(ops.reshape(activities, (-1, *self.output_shape_hwc))), axis=-1)
+        height, width, filters = self.output_shape_hwc
+        locations = ops.reshape(activities, (-1, filters))  # One row per location.
+        return ops.reshape(goodness(locations, "mean_square"), (-1, height, width))
 
     def get_config(self):
         return {
