@@ -48,7 +48,7 @@ class FFConfig:
     # The defaults are one preset, tuned on full MNIST for a budget of 3 minutes on a 2-core CPU
     # (benchmarks/RESULTS.md): 98.8% test accuracy after 10 epochs of about 3 s each.
     layer_sizes: tuple = (500, 500)  # Units per hidden layer; the keras.io example's 784-500-500.
-    conv_layers: tuple = ()  # (filters, kernel side, pool side) per convolutional layer, before the dense ones.
+    conv_layers: tuple = ()  # (filters, kernel side, pool side) per conv layer; a network is conv or dense, not both.
     input_length: str = "sqrt_dim"  # Each layer's input L2 length: sqrt(width) (Hinton) or 1 ("unit", keras.io).
     threshold: float = 1.0  # Goodness (mean square of the activities) between negative and positive; Hinton's 1.
     sharpness: float = 30.0  # Loss is softplus(sharpness * margin); 1 is the keras.io loss, Hinton's sum(h^2) - N is N.
@@ -216,14 +216,14 @@ def check_learning_rate(learning_rate):
 
 
 # Named configurations for the command line (`--preset`), the Train page's Network box and the
-# benchmarks. Their measured accuracies and times are in benchmarks/RESULTS.md.
+# benchmarks. Their measured accuracies and times are in the README's Benchmarks section.
 PRESETS = {
     # The default: the keras.io example's 784-500-500 with Hinton's recipe (hard negatives, inputs
     # of mean square 1, softmax read-out, lr constant then linear to 0), a sharper loss and
     # 1-pixel jitter: 98.8% MNIST test accuracy in 10 epochs, about 30 s on 2 CPU cores.
     "default": FFConfig(),
     # The most accurate dense preset measured on the 2-core CPU: 3 x 1000 (as in loeweX/Forward-Forward
-    # and Hinton's Matlab code) for 20 epochs, 99.0% in about 6 minutes.
+    # and Hinton's Matlab code) for 20 epochs, 98.96% in about 6 minutes.
     "wide": FFConfig(layer_sizes=(1000, 1000, 1000), epochs=20),
     # Fashion-MNIST: no jitter (clothes are centred; shifting blurs their edges), SymBa's loss and
     # 20 epochs: 89.7% in about 80 s.
