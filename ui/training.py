@@ -53,9 +53,9 @@ def config_or_none():
 
 
 def architecture_changed(run):
-    """Whether the widgets describe a different network than the run's (threshold and rate aside)."""
+    """Whether the widgets and their preset describe another network than the run's (threshold, rate aside)."""
     config = config_or_none()
-    fields = ("layer_sizes", "conv_layers", "batch_size", "epochs", "negatives")
+    fields = ("layer_sizes", "conv_layers", "batch_size", "epochs", "negatives", "loss", "jitter")
     return config is not None and any(getattr(config, name) != getattr(run.network.config, name) for name in fields)
 
 
