@@ -20,6 +20,13 @@ layout.explain(
     "Draw a digit, pick one from the test set or upload a photo; the dashed line is the threshold "
     "that training pushed real digits above."
 )
+if session.active_network().config.conv_layers:
+    layout.explain(
+        "This network is convolutional: each label owns a group of its filters, and a label's goodness "
+        "is its group's mean squared activity over the whole image. The maps under the bars show where "
+        "in the image the winning label's goodness comes from.",
+        key="page_explanation_conv",
+    )
 
 data = session.dataset()
 

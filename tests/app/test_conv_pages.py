@@ -58,6 +58,7 @@ def test_goodness_page_maps_where_the_winning_label_s_goodness_comes_from(app):
     figure = plotly_spec(app, "goodness_maps_box")
     maps = [plotly_array(trace["z"]) for trace in figure["data"]]
     assert [layer_map.shape for layer_map in maps] == [(28, 28), (12, 12), (5, 5)]  # The digit, then each layer.
+    assert any("each label owns a group of its filters" in element.value for element in app.markdown)
     prediction = " ".join(texts(app.get_by_key("goodness_prediction")))
     assert f"label {prediction.split('Prediction: ')[1][0]}" in figure["layout"]["title"]["text"]
 
