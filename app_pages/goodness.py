@@ -99,9 +99,10 @@ def show_bars(network, reading, image):
     )
     with st.container(key="goodness_chart"):
         layout.show_chart(figure, key="goodness_bars")
-    if reading["goodness_maps"]:  # A convolutional network: where the winning label's goodness comes from.
+    maps = readings.goodness_maps(network, image)
+    if maps:  # A convolutional network: where the winning label's goodness comes from.
         figure = goodness_charts.goodness_map_figure(
-            image, reading["goodness_maps"], reading["prediction"], layout.chart_style().scaled(0.7), data.label_names
+            image, maps, reading["prediction"], layout.chart_style().scaled(0.7), data.label_names
         )
         with st.container(key="goodness_maps_box"):
             layout.show_chart(figure, key="goodness_maps")

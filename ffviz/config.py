@@ -248,6 +248,11 @@ PRESET_DESCRIPTIONS = {  # What each preset is for, as the Train page's Network 
 DATASET_PRESETS = {"mnist": "default", "fashion_mnist": "fashion"}  # `ffviz train --dataset X` with no --preset.
 
 
+def conv_output_side(side, kernel, pool):
+    """The side of a square input after a valid `kernel` convolution (stride 1) and `pool` max-pooling."""
+    return (side - kernel + 1) // pool
+
+
 def conv_output_shapes(conv_layers):
     """(height, width, filters) of each convolutional layer's output: a valid convolution, ReLU, max-pooling.
 
@@ -276,7 +281,7 @@ def conv_output_shapes(conv_layers):
                 f"Convolutional layer {index + 1} gets a {height} x {width} input, too small for a {kernel} x {kernel} "
                 f"kernel and a {pool} x {pool} pool. Received: conv_layers={conv_layers}"
             )
-        height = width = (height - kernel + 1) // pool
+        height = width = conv_output_side(height, kernel, pool)
         shapes.append((height, width, filters))
     return shapes
 

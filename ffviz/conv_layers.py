@@ -26,7 +26,7 @@ import math
 import keras
 from keras import ops
 
-from ffviz.config import INPUT_LENGTHS, NUM_CLASSES
+from ffviz.config import INPUT_LENGTHS, NUM_CLASSES, conv_output_side
 from ffviz.objective import goodness, normalize
 
 
@@ -68,8 +68,8 @@ class FFConv2D(keras.layers.Layer):
         self.input_length = input_length
         height, width, _ = self.input_shape_hwc
         self.output_shape_hwc = (
-            (height - self.kernel_size + 1) // self.pool,
-            (width - self.kernel_size + 1) // self.pool,
+            conv_output_side(height, self.kernel_size, self.pool),
+            conv_output_side(width, self.kernel_size, self.pool),
             self.filters,
         )
         self.units = math.prod(self.output_shape_hwc)  # Flat width of the output, as `FFDense.units`.

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ffviz.config import IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, FFConfig, architecture_text, conv_output_shapes
+from ffviz.config import IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, FFConfig, architecture_text
 from ffviz.conv_layers import FFConv2D
 from ffviz.layers import FFDense
 from ffviz.objective import goodness, normalize
@@ -63,8 +63,7 @@ class FFNetwork:
         self.config = (config or FFConfig()).validate()
         self.layers = []
         shape = (IMAGE_SIDE, IMAGE_SIDE, 1)
-        conv_specs = zip(self.config.conv_layers, conv_output_shapes(self.config.conv_layers))
-        for index, ((filters, kernel, pool), output_shape) in enumerate(conv_specs):
+        for index, (filters, kernel, pool) in enumerate(self.config.conv_layers):
             layer = FFConv2D(
                 filters,
                 kernel,
@@ -77,7 +76,7 @@ class FFNetwork:
             )
             layer.build()
             self.layers.append(layer)
-            shape = output_shape
+            shape = layer.output_shape_hwc
         width = shape[0] * shape[1] * shape[2]
         for index, units in enumerate(self.config.layer_sizes, start=len(self.layers)):
             seed = self.config.seed * 100 + index
@@ -106,13 +105,29 @@ class FFNetwork:
         convolutional layer's output is weighted by the label code of the input's first pixels
         (`FFConv2D.with_label_codes`); the next layer reads it unweighted.
         """
-        codes = inputs[None, :, :NUM_CLASSES]  # (1, batch, 10): the label codes written into the images.
+        if isinstance(self.layers[0], FFConv2D):
+            return self._conv_activities(inputs, inputs[None, :, :NUM_CLASSES], local)
         activities = []
         hidden = inputs
         for layer in self.layers:
             hidden = layer(hidden)
-            activities.append(layer.with_label_codes(hidden, codes) if isinstance(layer, FFConv2D) else hidden)
+            activities.append(hidden)
             if local:  # Locality: the next layer learns from this output but never sends gradient back.
+                hidden = ops.stop_gradient(hidden)
+        return activities
+
+    def _conv_activities(self, images, codes, local=True):
+        """A convolutional stack's activities, each weighted by every label code: (copies * batch, units) each.
+
+        The stack runs once per image; only the weighting is per code (`FFConv2D.with_label_codes`).
+        `FFConfig.validate` allows no dense layer after convolutions.
+        """
+        activities = []
+        hidden = images
+        for layer in self.layers:
+            hidden = layer(hidden)
+            activities.append(layer.with_label_codes(hidden, codes))
+            if local:  # Locality, as in `forward`.
                 hidden = ops.stop_gradient(hidden)
         return activities
 
@@ -130,13 +145,7 @@ class FFNetwork:
             Each layer's activities, (copies * batch, units), copy-major.
         """
         if isinstance(self.layers[0], FFConv2D):
-            activities = []
-            hidden = images
-            for layer in self.layers:  # `FFConfig.validate` allows no dense layer after convolutions.
-                hidden = layer(hidden)
-                activities.append(layer.with_label_codes(hidden, codes))
-                hidden = ops.stop_gradient(hidden)  # Locality, as in `forward`.
-            return activities
+            return self._conv_activities(images, codes)
         hidden = self.layers[0].call_with_label_codes(images, codes, label_free)
         activities = [hidden]
         for layer in self.layers[1:]:

@@ -16,8 +16,7 @@ def classify(network, image):
     """Everything the Goodness page shows about one (28, 28) image.
 
     Returns a dict: "goodness" (layers, 10), "prediction" (goodness read-out),
-    "probabilities" (10,), "softmax_prediction" (softmax read-out) and "goodness_maps" (a
-    convolutional network's `goodness_maps`; empty for a dense one).
+    "probabilities" (10,) and "softmax_prediction" (softmax read-out).
     """
     goodness = network.goodness_per_label(image)[0]  # (layers, 10)
     # The goodness read-out from the table above, not a second pass through the network.
@@ -28,9 +27,16 @@ def classify(network, image):
         "prediction": prediction,
         "probabilities": probabilities,
         "softmax_prediction": int(probabilities.argmax()),
-        # Convolutional layers only: where each label's goodness comes from, (10, height, width) per layer.
-        "goodness_maps": network.goodness_maps(image) if network.config.conv_layers else [],
     }
+
+
+def goodness_maps(network, image):
+    """Where each label's goodness comes from in a convolutional network, (10, height, width) per conv layer.
+
+    Empty for a dense network. Only the Goodness page draws them, so `classify` (which the Inside
+    page and the room also call) does not compute them.
+    """
+    return network.goodness_maps(image) if network.config.conv_layers else []
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
