@@ -43,18 +43,16 @@ def digit_input(source):
     """The digit from the chosen source: (image or None, label or None, description, hint)."""
     if source == "Draw":
         version = st.session_state["goodness_canvas_version"]
-        st.space("small")  # Room for the canvas's floating toolbar, which sits above its top edge.
         with st.container(key="goodness_canvas_box"):
-            canvas = canvas_input.digit_canvas("goodness_canvas" if version == 0 else f"goodness_canvas_{version}")
-        st.button("Clear", key="goodness_clear", on_click=clear_canvas)
-        if canvas.image_data is not None:
             try:
-                image = canvas_to_mnist(canvas.image_data)  # None while the canvas is empty.
-            except ValueError as error:  # The canvas sent something other than pixels: ask again.
-                st.error(f"The drawing could not be read: {layout.escape_markdown(error)} Press Clear and draw again.")
-            else:
-                if image is not None:
-                    return image, None, "your drawing", ""
+                drawing = canvas_input.digit_canvas("goodness_canvas" if version == 0 else f"goodness_canvas_{version}")
+                image = None if drawing is None else canvas_to_mnist(drawing)  # None while the canvas is empty.
+            except ValueError as error:  # The browser sent something other than a drawing: ask again.
+                st.error(f"The drawing could not be read: {layout.escape_markdown(error)}. Press Clear and draw again.")
+                image = None
+        st.button("Clear", key="goodness_clear", on_click=clear_canvas)
+        if image is not None:
+            return image, None, "your drawing", ""
         return None, None, "", "Draw a digit on the black square, as large as the square."
     if source == "Test set":
         index = st.number_input("Test digit number", 0, len(data.x_test) - 1, key="goodness_index")
@@ -128,13 +126,16 @@ def reading_panel():
     except ValueError as error:
         input_column.error(f"The model could not read this digit: {layout.escape_markdown(error)}")
         return
+    # The answer first (prediction and bars), then what explains it: Streamlit sends each element as
+    # the script reaches it, so the bars are on screen before the slower figures are built.
     with input_column:
         show_prediction(reading, label)
-        with st.container(key="goodness_preview"):
-            st.caption("What the network sees (28 × 28, centred like MNIST)")
-            layout.show_chart(digits.digit_figure(image, layout.chart_style().scaled(0.6)), key="goodness_preview_plot")
     with chart_column:
         show_bars(network, reading, image)
+    with input_column, st.container(key="goodness_preview"):
+        st.caption("What the network sees (28 × 28, centred like MNIST)")
+        layout.show_chart(digits.digit_figure(image, layout.chart_style().scaled(0.6)), key="goodness_preview_plot")
+    with chart_column:
         explain_panels.saliency_panel(network, image, label, reading["goodness"], data.label_names)
     links.write()  # The panel's own settings (source, digit, bar layout) go into the link at once.
 

@@ -34,9 +34,9 @@ def room_that_takes_drawings():
     return code
 
 
-def send(code, image_data, meant):
-    """Classify and send the drawing; on success empty the canvas, else say why not."""
-    image = canvas_to_mnist(image_data) if image_data is not None else None
+def send(code, pixels, meant):
+    """Classify and send the drawing (the canvas's pixels, or None); on success empty the canvas, else say why not."""
+    image = canvas_to_mnist(pixels) if pixels is not None else None
     if image is None:
         st.warning("Draw a digit first, as large as the square.")
         return
@@ -82,8 +82,12 @@ if code is not None:
     st.caption(f"Room {code}: your drawing appears on the presenter's wall.")
     version = st.session_state[CANVAS_VERSION]
     with st.container(key="join_canvas_box"):
-        canvas = canvas_input.digit_canvas(f"join_canvas_{version}")
+        try:
+            pixels = canvas_input.digit_canvas(f"join_canvas_{version}")
+        except ValueError as error:  # The browser sent something other than a drawing.
+            st.error(f"The drawing could not be read: {layout.escape_markdown(error)}. Draw it again.")
+            pixels = None
     meant = st.pills("Which digit did you mean? (optional)", list(range(10)), key="join_meant")
     if st.button("Send", key="join_send", type="primary", width="stretch"):
-        send(code, canvas.image_data, meant)
+        send(code, pixels, meant)
     show_last_drawing()

@@ -123,7 +123,7 @@ async def phone(browser, url, code, deadline, interval, results):
         while True:  # At least one drawing, then until the deadline.
             next_send = time.time() + interval * random.uniform(0.7, 1.3)
             try:
-                await draw(page, canvas_box.locator("canvas.upper-canvas").first, random.choice(SHAPES))
+                await draw(page, canvas_box.locator("canvas.ffviz-digit-canvas").first, random.choice(SHAPES))
                 await wait_for_run(page)
                 clicked = time.time()
                 results["clicks"] += 1

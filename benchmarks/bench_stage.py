@@ -108,7 +108,7 @@ def in_app_rate(page, seconds):
 
 def drawing_latencies(page, drawings):
     """Mouse-up to finished bars for `drawings` + 1 strokes; the first (it may trace the graph) is dropped."""
-    canvas = page.get_by_test_id("stMain").locator("canvas.upper-canvas").first
+    canvas = page.get_by_test_id("stMain").locator("canvas.ffviz-digit-canvas").first
     canvas.wait_for(timeout=TIMEOUT_MS)
     box = canvas.bounding_box()
     rng = np.random.default_rng(0)

@@ -18,8 +18,8 @@ GOODNESS = ""
 
 
 def drawing_canvas(page):
-    """Fabric's upper canvas, the one that takes mouse events (in the component's open shadow root)."""
-    return page.get_by_test_id("stMain").locator("canvas.upper-canvas").first
+    """ffviz's drawing canvas (in the component's open shadow root, which Playwright's locators pierce)."""
+    return page.get_by_test_id("stMain").locator("canvas.ffviz-digit-canvas").first
 
 
 def goodness_bars(page):
@@ -55,8 +55,9 @@ def test_drawing_a_digit_shows_preview_bars_and_prediction(page, app_server):
     helpers.expect_no_error(page)
     helpers.screenshot(page, "goodness_one")
 
-    page.locator('button[title="Reset canvas & history"]').click()
-    helpers.wait_for_app_run(page)
+    helpers.click_button(page, "goodness_clear")
+    expect(goodness_bars(page)).to_have_count(0)
+    canvas = drawing_canvas(page)  # Clear mounted a new, empty canvas.
     helpers.draw(page, canvas, ZERO, steps=2)
     helpers.wait_for_app_run(page)
     expect(preview(page)).to_be_visible()

@@ -44,7 +44,7 @@ def open_room(page, server):
 def draw_and_send(phone, server, code, strokes, meant):
     """On a phone: open the join link, draw, say what was meant, send; returns (number, prediction)."""
     helpers.goto(phone, server, f"join?room={code}")
-    canvas = helpers.by_key(phone, "join_canvas_box").locator("canvas.upper-canvas").first
+    canvas = helpers.by_key(phone, "join_canvas_box").locator("canvas.ffviz-digit-canvas").first
     expect(canvas).to_be_visible()
     helpers.draw(phone, canvas, strokes, steps=2)
     helpers.wait_for_app_run(phone)

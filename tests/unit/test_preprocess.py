@@ -11,7 +11,7 @@ from ffviz import preprocess
 
 
 def black_canvas(height=280, width=280):
-    """An opaque black RGBA canvas, like streamlit-drawable-canvas with a black background."""
+    """An opaque black RGBA canvas, as a browser canvas with a black background reads."""
     canvas = np.zeros((height, width, 4), dtype=np.uint8)
     canvas[:, :, 3] = 255
     return canvas
