@@ -28,7 +28,7 @@ from ffviz.config import (
 from ffviz.rooms import normalize_code
 
 DEFAULT_DATASET = "mnist"  # The pretrained model and the explanations are about MNIST.
-LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)
+LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 1.5e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2, 1e-1)  # 1.5e-3: `fashion`.
 STEP_DELAYS = (0.0, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # Seconds to wait after each training step.
 UNITS_SHOWN = (16, 36, 64, 100, 144)  # The Inside page's receptive-field counts: square numbers.
 DIGIT_SOURCES = ("Draw", "Test set", "Upload")  # Where the Goodness page's digit comes from.

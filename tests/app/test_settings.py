@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ffviz.config import NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes, parse_layers
+from ffviz.config import NEGATIVE_STRATEGIES, PRESETS, READOUTS, FFConfig, parse_layer_sizes, parse_layers
 from ffviz.data import DATASETS
 from ui import settings
 
@@ -143,3 +143,14 @@ def test_parse_layer_sizes_reads_commas_and_spaces():
         with pytest.raises(ValueError, match="at least one"):
             parse(" , ")
     assert settings.SETTINGS["train_layers"].parse(" C40K5P2, c80k3 ") == "c40k5p2,c80k3"
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_the_network_box_trains_each_preset_at_its_own_rate(name):
+    """Test that every preset's learning rate is a choice of the rate slider, which the Network box fills in.
+
+    Otherwise the Train page would train a preset at the nearest choice, not at the rate that the
+    command line and the README's figures use.
+    """
+    rate = PRESETS[name].learning_rate
+    assert settings.closest(settings.options("train_lr"), rate) == rate
