@@ -81,3 +81,38 @@ def test_clear_button_empties_the_canvas(page, app_server):
     expect(main).not_to_contain_text("Prediction:")
     expect(main).to_contain_text("Draw a digit")
     helpers.expect_no_error(page)
+
+
+def touch_draw(page, target, points, steps=4):
+    """Drag one finger through `points` (fractions of `target`'s box) with real touch events (CDP)."""
+    box = target.bounding_box()
+    assert box is not None, "the drawing target is not rendered"
+    path = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    session = page.context.new_cdp_session(page)
+
+    def touch(kind, point):
+        touches = [] if kind == "touchEnd" else [{"x": point[0], "y": point[1], "id": 1}]
+        session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
+
+    touch("touchStart", path[0])
+    for start, end in zip(path, path[1:]):
+        for step in range(1, steps + 1):
+            fraction = step / steps
+            touch("touchMove", (start[0] + fraction * (end[0] - start[0]), start[1] + fraction * (end[1] - start[1])))
+    touch("touchEnd", path[-1])
+    session.detach()
+
+
+def test_a_finger_draws_on_a_phone(browser, app_server):
+    """Test that a stroke made with a finger (touch events, as on a phone) is read: the audience draws this way."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        helpers.goto(page, app_server, GOODNESS)
+        touch_draw(page, drawing_canvas(page), ONE)
+        helpers.wait_for_app_run(page)
+        expect(page.get_by_test_id("stMain")).to_contain_text("Prediction: 1")
+        expect(preview(page)).to_be_visible()
+        helpers.expect_no_error(page)
+    finally:
+        context.close()
