@@ -28,7 +28,11 @@ from ui import settings  # noqa: E402
 # `ui.layout` (which draws the sidebar from this module's state) is imported where it is used.
 
 LOGGER = logging.getLogger(__name__)
-PRETRAINED_PATH = pathlib.Path(__file__).resolve().parent.parent / "assets" / "pretrained_mnist.npz"
+ASSETS = pathlib.Path(__file__).resolve().parent.parent / "assets"
+# The shipped MNIST models: the default preset (what every page starts with, and what rooms use) and
+# the `conv` preset. Their test accuracies are in their metadata; how they were trained, in the README.
+PRETRAINED_PATHS = {"dense": ASSETS / "pretrained_mnist.npz", "conv": ASSETS / "pretrained_mnist_conv.npz"}
+PRETRAINED_NAMES = {"dense": "pretrained on MNIST", "conv": "pretrained convolutional, on MNIST"}
 # Streamlit versions whose private `script_runner._clean_problem_modules` was read and found to
 # do what `keep_keras_between_runs` replaces; outside them the app does not patch and says so.
 KNOWN_GOOD_STREAMLIT = ("1.67",)
@@ -142,12 +146,12 @@ def dataset():
 
 
 @st.cache_resource(show_spinner="Loading the pretrained model…")
-def load_pretrained():
-    """(network, None) for the shipped model, or (None, reason) when it is missing or damaged."""
+def load_pretrained(kind="dense"):
+    """(network, None) for the shipped model of `kind` (`PRETRAINED_PATHS`), or (None, reason) if missing or damaged."""
     from ffviz.checkpoint import load_network
 
     try:
-        return load_network(PRETRAINED_PATH), None
+        return load_network(PRETRAINED_PATHS[kind]), None
     except ValueError as error:
         return None, str(error)
 
@@ -169,29 +173,34 @@ def model_dataset(model):
     return "mnist" if model["source"] == "pretrained" else None
 
 
-def use_network(network, source, description):
+def use_network(network, source, description, model_id=None):
     """Make `network` the one that every page shows; `source` is pretrained/trained/uploaded/untrained.
 
-    `description` is plain text: the sidebar escapes it, as it may hold a file name.
+    `description` is plain text: the sidebar escapes it, as it may hold a file name. `model_id` names
+    a shipped model; any other network gets a new id.
     """
     st.session_state[MODEL] = {
         "network": network,
         "source": source,
         "description": description,
-        "id": f"{source}-{uuid.uuid4().hex}" if source != "pretrained" else "pretrained",
+        "id": f"{source}-{uuid.uuid4().hex}" if model_id is None else model_id,
     }
 
 
-def use_pretrained():
-    """Switch back to the shipped model, or to an untrained one when it cannot be loaded."""
+def use_pretrained(kind="dense"):
+    """Switch to the shipped model of `kind` ("dense" or "conv"), or to an untrained one when it cannot be loaded."""
     from ffviz.network import FFNetwork
 
-    network, problem = load_pretrained()
+    network, problem = load_pretrained(kind)
     if network is not None:
         accuracy = metadata_of(network).get("test_accuracy")
         accuracy = accuracy if isinstance(accuracy, dict) else {}
         note = ", ".join(f"{readout} {100 * value:.1f}%" for readout, value in accuracy.items())
-        use_network(network, "pretrained", "pretrained on MNIST" + (f" (test: {note})" if note else ""))
+        description = PRETRAINED_NAMES[kind] + (f" (test: {note})" if note else "")
+        # One id per shipped model, shared by every session: the readings cached for it are too.
+        use_network(
+            network, "pretrained", description, model_id="pretrained" if kind == "dense" else f"pretrained-{kind}"
+        )
     else:
         use_network(FFNetwork(FFConfig()), "untrained", f"untrained: {problem}")
 

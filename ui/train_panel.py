@@ -150,6 +150,13 @@ def model_section(run):
     use, back, download, history, upload = st.columns([1, 1.5, 1, 1, 2])
     use.button("Use this model", key="train_use_model", on_click=training.use_trained_model, disabled=run is None)
     back.button("Back to the pretrained model", key="train_use_pretrained", on_click=training.use_pretrained_model)
+    back.button(
+        "Pretrained conv model",
+        key="train_use_pretrained_conv",
+        on_click=training.use_pretrained_model,
+        args=("conv",),
+        help="The `conv` preset, trained on all of MNIST: three layers of label-grouped filters.",
+    )
     model_bytes, file_name = training.download()
     download.download_button(
         "Download model",

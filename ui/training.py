@@ -233,8 +233,8 @@ def use_trained_model():
     st.session_state[NOTE] = "The other pages now use the network trained here."
 
 
-def use_pretrained_model():
-    session.use_pretrained()
+def use_pretrained_model(kind="dense"):
+    session.use_pretrained(kind)
     st.session_state[NOTE] = f"Back to the {session.active_model()['description']}."
 
 
