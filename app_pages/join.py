@@ -9,6 +9,7 @@ from ui.charts import goodness as goodness_charts
 
 LAST = "join_last_drawing"  # Session state: the rooms.Drawing this tab sent last.
 CANVAS_VERSION = "join_canvas_version"  # Session state: a new canvas key empties the canvas after a send.
+MESSAGE = "join_message"  # Session state: (st function name, text) of the last Send's problem, or None.
 PHONE_STYLE_FACTOR = 0.75  # The goodness chart's height on a phone, relative to the desktop one.
 
 st.title("Draw a digit")
@@ -34,26 +35,45 @@ def room_that_takes_drawings():
     return code
 
 
-def send(code, pixels, meant):
-    """Classify and send the drawing (the canvas's pixels, or None); on success empty the canvas, else say why not."""
+def send(code, canvas_key):
+    """Send's callback: classify and send the canvas's drawing, then empty the canvas; or say why not.
+
+    A callback, not code under the button: it runs before the page is drawn, so one script run
+    shows the sent drawing's reading and a fresh canvas (no second run to clear the canvas).
+    """
+    st.session_state[MESSAGE] = None
+    try:
+        pixels = canvas_input.decode_drawing((st.session_state.get(canvas_key) or {}).get("pixels"))
+    except ValueError as error:  # The browser sent something other than a drawing.
+        st.session_state[MESSAGE] = ("error", f"The drawing could not be read: {error}. Draw it again.")
+        return
     image = canvas_to_mnist(pixels) if pixels is not None else None
     if image is None:
-        st.warning("Draw a digit first, as large as the square.")
+        st.session_state[MESSAGE] = ("warning", "Draw a digit first, as large as the square.")
         return
     try:
-        drawing = room.send_drawing(store, code, room.room_network(), image, room.person(), meant)
+        drawing = room.send_drawing(
+            store, code, room.room_network(), image, room.person(), st.session_state.get("join_meant")
+        )
     except rooms.SendingTooFast as error:
-        st.warning(layout.escape_markdown(error))
+        st.session_state[MESSAGE] = ("warning", str(error))
         return
     except rooms.RoomClosed as error:  # The presenter closed the room while this phone was drawing.
-        st.info(layout.escape_markdown(error))
+        st.session_state[MESSAGE] = ("info", str(error))
         return
     except ValueError as error:  # The room closed meanwhile, or the model could not read the drawing.
-        st.error(layout.escape_markdown(error))
+        st.session_state[MESSAGE] = ("error", str(error))
         return
     st.session_state[LAST] = drawing
     st.session_state[CANVAS_VERSION] += 1
-    st.rerun()
+
+
+def show_message():
+    """The last Send's problem, if it had one (plain text: it may quote what the browser sent)."""
+    message = st.session_state.get(MESSAGE)
+    if message is not None:
+        kind, text = message
+        getattr(st, kind)(layout.escape_markdown(text))
 
 
 def show_last_drawing():
@@ -80,14 +100,13 @@ def show_last_drawing():
 code = room_that_takes_drawings()
 if code is not None:
     st.caption(f"Room {code}: your drawing appears on the presenter's wall.")
-    version = st.session_state[CANVAS_VERSION]
+    canvas_key = f"join_canvas_{st.session_state[CANVAS_VERSION]}"
     with st.container(key="join_canvas_box"):
         try:
-            pixels = canvas_input.digit_canvas(f"join_canvas_{version}")
+            canvas_input.digit_canvas(canvas_key)
         except ValueError as error:  # The browser sent something other than a drawing.
             st.error(f"The drawing could not be read: {layout.escape_markdown(error)}. Draw it again.")
-            pixels = None
-    meant = st.pills("Which digit did you mean? (optional)", list(range(10)), key="join_meant")
-    if st.button("Send", key="join_send", type="primary", width="stretch"):
-        send(code, pixels, meant)
+    st.pills("Which digit did you mean? (optional)", list(range(10)), key="join_meant")
+    st.button("Send", key="join_send", type="primary", width="stretch", on_click=send, args=(code, canvas_key))
+    show_message()
     show_last_drawing()

@@ -6,10 +6,19 @@
 It starts `deploy/serve.py`'s set-up on loopback ports (Redis, `--processes` app processes,
 nginx in front), opens the Present page in headless Chromium and opens a room, warms each app
 process with one phone (TensorFlow, the data and the model load on a process's first page),
-then opens K phone-sized browser contexts. Each phone draws a digit with the mouse, sends it,
-waits for its number ("Sent as #N") and draws again every `--interval` seconds (with a random
-offset) until the time is up. The wall records, in the browser, when its "Latest drawing: #N"
-line changes. It prints:
+then opens K phone-sized browser contexts, `--stagger` seconds apart. Once every phone has its
+page, the drawing time starts: each phone draws a digit with the mouse, sends it, waits for its
+number ("Sent as #N") and draws again every `--interval` seconds (the first time at a random
+moment of the first interval) until the time is up. The wall records, in the browser, when its
+"Latest drawing: #N" line changes.
+
+The phones stand in for the audience's own devices, so they run in a Chromium of their own at
+the lowest CPU priority (`--phone-nice 19`; 0 puts them level with the servers): in a room their
+page loads and drawing do not take CPU from the servers or the presenter's wall. They still
+share the two cores, so the time from the click to the phone's message (the first half of the
+latency) includes their wait for a core.
+
+It prints:
 
 - drawings sent (Send clicks), confirmed (the phone got a number), in the store, and shown on
   the wall, and how many were lost (confirmed but never reached the wall);
@@ -105,8 +114,20 @@ async def draw(page, canvas, points):
     await page.mouse.up()
 
 
-async def phone(browser, url, code, deadline, interval, results):
-    """One audience member: join, then draw and send every `interval` s (+-30%) until `deadline`."""
+class DrawingTime:
+    """When the phones draw: they wait for `start` (every phone has opened its page), then draw until `deadline`."""
+
+    def __init__(self):
+        self.start = asyncio.Event()
+        self.deadline = None
+
+    def begin(self, seconds):
+        self.deadline = time.time() + seconds
+        self.start.set()
+
+
+async def phone(browser, url, code, drawing_time, interval, results):
+    """One audience member: join, wait for the drawing time, then draw and send every `interval` s (+-30%)."""
     context = await browser.new_context(viewport=PHONE, is_mobile=True)
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -119,6 +140,9 @@ async def phone(browser, url, code, deadline, interval, results):
             results["join_failures"].append(f"{type(error).__name__}: {str(error)[:120]}")
             return
         results["joined"] += 1
+        await drawing_time.start.wait()
+        # The first drawing at a random moment of the first interval: a room does not send in unison.
+        await asyncio.sleep(random.uniform(0.0, interval))
         last_number = 0
         while True:  # At least one drawing, then until the deadline.
             next_send = time.time() + interval * random.uniform(0.7, 1.3)
@@ -134,11 +158,27 @@ async def phone(browser, url, code, deadline, interval, results):
                 results["sent"][last_number] = clicked
             except PlaywrightError as error:  # A send that timed out is counted, and the phone goes on.
                 results["failures"].append(f"{type(error).__name__}: {str(error)[:120]}")
-            if next_send >= deadline:
+            if next_send >= drawing_time.deadline:
                 break
             await asyncio.sleep(max(0.0, next_send - time.time()))
     finally:
         await context.close()
+
+
+def phone_chromium(run_dir, nice):
+    """A Chromium for the phones that runs at `nice` (0: the servers' own priority).
+
+    The phones stand in for the audience's own devices: in a room their drawing and page
+    rendering do not take CPU from the servers or from the presenter's wall, so here they
+    run at a lower priority than both (a wrapper script, since Playwright starts the browser).
+    """
+    if nice == 0:
+        return CHROMIUM
+    wrapper = pathlib.Path(run_dir) / "phone-chromium"
+    wrapper.parent.mkdir(parents=True, exist_ok=True)
+    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
 
 
 async def run(arguments):
@@ -147,6 +187,9 @@ async def run(arguments):
     with Deployment(arguments.processes, run_dir=run_dir, environment=environment) as deployment:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            phones_browser = await playwright.chromium.launch(
+                executable_path=phone_chromium(run_dir, arguments.phone_nice), args=CHROMIUM_ARGS, headless=True
+            )
             wall_context = await browser.new_context(viewport=WALL)
             wall_context.set_default_timeout(TIMEOUT_MS)
             wall = await wall_context.new_page()
@@ -164,23 +207,36 @@ async def run(arguments):
             for _ in range(WARM_UP_PHONES):
                 if len({drawing.server for drawing in store.drawings(code)}) == arguments.processes:
                     break
-                await phone(browser, deployment.url, code, time.time(), 0.0, warm)
+                right_away = DrawingTime()
+                right_away.begin(0.0)
+                await phone(phones_browser, deployment.url, code, right_away, 0.0, warm)
             pids = deployment.app_pids()
             rss_before = [rss_mb(pid) for pid in pids]
             servers = {name: process.pid for name, process in deployment.children}
+
+            # The phones open their pages first (arriving `--stagger` s apart, as in a hall); the
+            # measured drawing time starts when all have. Opening a Streamlit page costs a headless
+            # Chromium on this machine more CPU than anything a phone does later, CPU that the
+            # audience's own phones spend in a real room.
+            results = {"clicks": 0, "sent": {}, "failures": [], "joined": 0, "join_failures": []}
+            drawing_time = DrawingTime()
+            phones = []
+            joining_started = time.time()
+            for _ in range(arguments.audience):
+                phones.append(
+                    asyncio.create_task(
+                        phone(phones_browser, deployment.url, code, drawing_time, arguments.interval, results)
+                    )
+                )
+                await asyncio.sleep(arguments.stagger)
+            while results["joined"] + len(results["join_failures"]) < arguments.audience:
+                await asyncio.sleep(0.2)
+            joining_seconds = time.time() - joining_started
             cpu_before = {name: cpu_seconds(pid) for name, pid in servers.items()}
             busy_before, total_before = machine_busy()
             started = time.time()
-
-            results = {"clicks": 0, "sent": {}, "failures": [], "joined": 0, "join_failures": []}
-            deadline = started + arguments.seconds
-            phones = []
-            for _ in range(arguments.audience):
-                phones.append(
-                    asyncio.create_task(phone(browser, deployment.url, code, deadline, arguments.interval, results))
-                )
-                await asyncio.sleep(arguments.stagger)  # Phones arrive over a few seconds, as in a hall.
-            await asyncio.sleep(max(0.0, deadline - time.time()))
+            drawing_time.begin(arguments.seconds)
+            await asyncio.sleep(max(0.0, drawing_time.deadline - time.time()))
             rss_during = [rss_mb(pid) for pid in pids]  # While every phone's session is open.
             await asyncio.gather(*phones)
             elapsed = time.time() - started
@@ -190,6 +246,7 @@ async def run(arguments):
             seen = await wall.evaluate("window.wallSeen")
             await wall.set_viewport_size({"width": WALL["width"], "height": 2400})  # The whole wall in one picture.
             await wall.screenshot(path=run_dir / "wall.png")
+            await phones_browser.close()
             await browser.close()
         info = store.room_info(code)
         by_process = {}
@@ -197,6 +254,7 @@ async def run(arguments):
         for drawing in store.drawings(code):
             by_process[drawing.server] = by_process.get(drawing.server, 0) + 1
     report(arguments, results, warm, seen, info, rss_before, rss_during, cpu_before, cpu_after, elapsed, stored_at)
+    print(f"opening the pages took {joining_seconds:.0f} s (before the drawing time)")
     print(
         f"machine CPU busy during the run: {100 * (busy_after - busy_before) / (total_after - total_before):.0f}% "
         f"of {os.cpu_count()} cores (servers and Chromium); kept drawings per process: {by_process}"
@@ -267,6 +325,12 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=120.0, help="how long the phones draw")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between one phone's drawings")
     parser.add_argument("--processes", type=int, default=2, help="app processes behind nginx")
+    parser.add_argument(
+        "--phone-nice",
+        type=int,
+        default=19,
+        help="CPU niceness of the phones' Chromium (0: the same priority as the servers and the wall)",
+    )
     parser.add_argument("--stagger", type=float, default=1.0, help="seconds between two phones' arrivals")
     default_data = os.environ.get("FFVIZ_DATA") or (str(SHARED_MNIST) if SHARED_MNIST.exists() else None)
     parser.add_argument("--data", default=default_data, help="FFVIZ_DATA for the app processes (default: full MNIST)")

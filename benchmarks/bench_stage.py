@@ -37,6 +37,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 720}
 TIMEOUT_MS = 180_000  # A first compile on a loaded machine.
+# Both runs plan this many epochs, so neither ends inside its timed window on a fast machine
+# (10 epochs took 20 s on 2026-12-05); the number of epochs changes no step's work.
+EPOCHS = 100
 BARS = ".st-key-goodness_chart .barlayer .trace path"
 # The bars' outlines as one string: it changes when a new reading is drawn.
 BARS_SIGNATURE = f"() => [...document.querySelectorAll('{BARS}')].map((bar) => bar.getAttribute('d')).join('|')"
@@ -145,7 +148,7 @@ def main():
     from ffviz.config import FFConfig
     from ffviz.system import device_description
 
-    config = FFConfig()  # The default preset, as the Train page's defaults.
+    config = FFConfig(epochs=EPOCHS)  # The default preset, as the Train page opened with ?epochs=EPOCHS.
     arrays = load_arrays(args.data)
     print(f"{time.strftime('%Y-%m-%d %H:%M')} | {device_description()} | {os.cpu_count()} CPUs | data {args.data.name}")
     print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
@@ -156,7 +159,7 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport=VIEWPORT)
-            page.goto(f"{url}/train")
+            page.goto(f"{url}/train?epochs={EPOCHS}")
             wait_for_run(page)
             compile_first = start_to_first_step(page)
             app_rate, status = in_app_rate(page, args.seconds)

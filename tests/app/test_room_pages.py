@@ -8,12 +8,13 @@ uses that Redis from its next run on.
 
 import numpy as np
 import pytest
-from page_helpers import plotly_array, plotly_spec, texts
+from page_helpers import echarts_spec, plotly_array, plotly_spec, texts
 
 from ffviz import rooms
 from ffviz.room_store_redis import RedisRoomStore
 from tests.helpers import load_sample, new_app
 from ui import readings, room, session
+from ui.canvas_input import CANVAS_SIDE, encode_drawing
 
 PRESENT = "app_pages/present.py"
 JOIN = "app_pages/join.py"
@@ -77,8 +78,8 @@ def test_the_wall_shows_drawings_sent_to_the_room(app, redis_store):
     assert metrics == {"Drawings received": "3", "People drawing": "3", "Room accuracy": "50%"}
     grid = app.get_by_key("present_grid").get("image")[0]
     assert grid.captions == ["#3: 8", "#2: 3 (meant 5 ✗)", "#1: 3 (meant 3 ✓)"]
-    counts = plotly_array(plotly_spec(app, "present_counts")["data"][0]["y"])
-    assert counts.tolist() == [0, 0, 0, 2, 0, 0, 0, 0, 1, 0]
+    bars = echarts_spec(app, "present_counts")["series"][0]["data"]
+    assert [bar["value"] for bar in bars] == [0, 0, 0, 2, 0, 0, 0, 0, 1, 0]
 
     app.button(key="present_clear").click().run()
     assert "present_grid" not in [getattr(node, "key", None) for node in app.main]
@@ -96,6 +97,49 @@ def test_a_phone_joins_an_open_room_and_sees_the_canvas(app):
     phone.button(key="join_send").click().run()
     assert any("Draw a digit first" in element.value for element in phone.warning)
     assert phone.query_params["room"] == [code] or phone.query_params["room"] == code
+
+
+def drawn_one():
+    """A canvas with a vertical stroke, as the browser's canvas sends it."""
+    pixels = np.zeros((CANVAS_SIDE, CANVAS_SIDE), np.uint8)
+    pixels[40:240, 130:150] = 255
+    return encode_drawing(pixels)
+
+
+def test_a_phone_sends_its_drawing_and_sees_its_reading_in_one_run(app):
+    """Test that Send stores the drawing with what the sender meant, shows its reading and empties the canvas."""
+    code = open_room(app)
+    phone = join(code)
+    phone.session_state["join_canvas_0"] = {"pixels": drawn_one()}
+    phone.run()
+    phone.button_group(key="join_meant").set_value(1).run()
+    runs_before = phone.session_state["join_canvas_version"]
+    phone.button(key="join_send").click().run()
+    assert not phone.exception and not phone.warning and not phone.error
+    assert phone.session_state["join_canvas_version"] == runs_before + 1, "a fresh canvas after the send"
+    heading = phone.get_by_key("join_result").subheader[0].value
+    stored = room.room_store().drawings(code)
+    assert [drawing.number for drawing in stored] == [1] and stored[0].meant == 1
+    assert heading == f"Sent as #1: the network reads {stored[0].prediction} (you meant 1)"
+    bars = [trace for trace in plotly_spec(phone, "join_result")["data"] if trace["type"] == "bar"]
+    np.testing.assert_allclose([plotly_array(bar["y"]) for bar in bars], stored[0].goodness, rtol=1e-5)
+
+    app.run()  # The wall reads the same store.
+    assert any("Latest drawing: #1" in text for text in texts(app.get_by_key("present_latest")))
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [("not base64!", "The drawing could not be read"), ("A" * 40, "Expected 78400 pixels")],
+)
+def test_a_send_that_is_not_a_drawing_is_explained_and_nothing_is_stored(app, message, words):
+    code = open_room(app)
+    phone = join(code)
+    phone.session_state["join_canvas_0"] = {"pixels": message}
+    phone.button(key="join_send").click().run()
+    assert not phone.exception
+    assert any(words in element.value for element in phone.error)
+    assert room.room_store().drawings(code) == []
 
 
 def test_a_closed_room_tells_the_phone(app):
