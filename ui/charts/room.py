@@ -71,8 +71,8 @@ def counts_spec(counts, style, label_names=None):
             {
                 "type": "bar",
                 "name": "drawings",
-                "data": [
-                    {"value": int(count), "itemStyle": {"color": label_color(label)}}
+                "data": [  # No number over an empty label.
+                    {"value": int(count), "itemStyle": {"color": label_color(label)}, "label": {"show": bool(count)}}
                     for label, count in enumerate(counts)
                 ],
                 "label": {"show": True, "position": "top", "fontSize": max(12, font - 2)},
