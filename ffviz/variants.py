@@ -20,11 +20,11 @@ fit in the budget may differ, since the clock is real time.
 
 import numpy as np
 
+from ffviz.config import RACE_EPOCHS
 from ffviz.network import FFNetwork
 from ffviz.runner import COMPILING, FAILED, READY, RUNNING, STOPPED, TrainingRun, start_together
 
 EVAL_EVERY = 50  # Steps between quick accuracy checks on 1,000 test images: the live accuracy curve.
-MAX_EPOCHS = 100  # Enough that the time budget, not the epoch count, ends a run.
 BUDGET_MESSAGE = "Stopped: the time budget is spent."
 CLOSED_TAB_MESSAGE = "Stopped: the page that started this race was closed."
 
@@ -53,7 +53,7 @@ class VariantRace:
     def __init__(self, configs, x_train, y_train, x_test, y_test, budget, keep_alive=None):
         if tuple(configs) != ("A", "B"):
             raise ValueError(f"configs must name variants A and B. Received: {tuple(configs)}")
-        configs = {name: config.replace(epochs=MAX_EPOCHS) for name, config in configs.items()}
+        configs = {name: config.replace(epochs=RACE_EPOCHS) for name, config in configs.items()}
         check_same_seed(tuple(configs.values()))
         if not budget > 0:
             raise ValueError(f"budget must be a positive number of seconds. Received: budget={budget!r}")

@@ -10,14 +10,13 @@ user is on another page.
 
 import streamlit as st
 
-from ffviz.config import FFConfig, parse_layer_sizes
+from ffviz.config import RACE_EPOCHS, FFConfig, parse_layer_sizes
 from ffviz.runner import COMPILING, RUNNING, TrainingRun, start_together
 from ui import session
 
 RUNS = "compare_runs"  # dict: {"FF": run, "Backprop": run, "budget": seconds} or None.
 PROBLEM = "compare_problem"  # A message for st.error, or None.
 EVAL_EVERY = 50  # Steps between quick accuracy checks on 1,000 test images.
-MAX_EPOCHS = 100  # Enough that the time budget, not the epoch count, ends a run.
 
 
 def runs():
@@ -49,7 +48,7 @@ def start():
     st.session_state[PROBLEM] = None
     try:
         layer_sizes = parse_layer_sizes(st.session_state["compare_layers"])
-        config = FFConfig().replace(layer_sizes=layer_sizes, epochs=MAX_EPOCHS)
+        config = FFConfig().replace(layer_sizes=layer_sizes, epochs=RACE_EPOCHS)
     except ValueError as error:
         st.session_state[PROBLEM] = str(error)
         st.session_state[RUNS] = None
