@@ -16,6 +16,7 @@ layout.explain(
 )
 
 run = training.current_run()
+training.warm_up_preset()  # Before the first Play: the preset's steps compile while the page is read.
 
 
 def control_buttons(run):

@@ -51,6 +51,11 @@ def step_key(config, batch_size, jit_compile):
     )
 
 
+def same_shape(config, other):
+    """Whether two configs' runs can share one compiled program (learning rate, threshold, epochs aside)."""
+    return step_key(config, config.batch_size, False) == step_key(other, other.batch_size, False)
+
+
 def make_optimizer(learning_rate):
     """One optimizer per layer, so no layer's moment estimates mix with another's."""
     return keras.optimizers.Adam(learning_rate=learning_rate)
@@ -179,15 +184,20 @@ class StepCache:
 
     def __init__(self, max_idle=MAX_IDLE_PROGRAMS):
         self.max_idle = max_idle
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._idle = collections.OrderedDict()  # id(program) -> program, least recently used first.
+        self._warming = set()  # Keys being compiled by `warm_up_in_background` right now.
         self.created = 0
         self.reused = 0
 
     def acquire(self, config, batch_size, jit_compile, one_step):
-        """An idle program of this shape, else a new one (not yet compiled)."""
+        """An idle program of this shape, else a new one (not yet compiled).
+
+        While a background warm-up compiles this shape, waits for it and takes its program.
+        """
         key = step_key(config, batch_size, jit_compile)
         with self._lock:
+            self._lock.wait_for(lambda: key not in self._warming)
             for identity, program in reversed(self._idle.items()):
                 if program.key == key:
                     del self._idle[identity]
@@ -202,6 +212,39 @@ class StepCache:
             self._idle[id(program)] = program
             while len(self._idle) > self.max_idle:
                 self._idle.popitem(last=False)
+
+    def warm_up_in_background(self, config, jit_compile, one_step):
+        """Compile the steps of `config`'s shape in a background thread, unless one is idle or compiling.
+
+        A page calls this before anyone presses Play, so the first run of a common shape finds
+        its program compiled and its first step follows at once; a run that starts meanwhile
+        waits for this compile instead of making a second one. Meant for a bounded set of
+        shapes (the app passes presets only); the program joins the idle ones, so it is bounded
+        as they are. Returns the thread, or None when a program of this shape is idle or compiling.
+        """
+        key = step_key(config, config.batch_size, jit_compile)
+        with self._lock:
+            if key in self._warming or any(program.key == key for program in self._idle.values()):
+                return None
+            self._warming.add(key)
+            self.created += 1
+        thread = threading.Thread(
+            target=self._warm_up, args=(key, config, jit_compile, one_step), name="ffviz-warm-up", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _warm_up(self, key, config, jit_compile, one_step):
+        program = None
+        try:
+            program = StepProgram(config, config.batch_size, jit_compile, one_step)
+            program.warm_up()
+        finally:
+            if program is not None and program.compiled:
+                self.release(program)
+            with self._lock:
+                self._warming.discard(key)
+                self._lock.notify_all()
 
     def idle_count(self):
         with self._lock:

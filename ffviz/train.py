@@ -42,6 +42,14 @@ def default_jit_compile(config):
     return JIT_COMPILE and not config.conv_layers
 
 
+def warm_up_in_background(config):
+    """Compile the training steps of `config`'s shape in a background thread, unless they wait idle.
+
+    See `ffviz.compiled_steps.StepCache.warm_up_in_background`; returns the thread or None.
+    """
+    return STEP_CACHE.warm_up_in_background(config, default_jit_compile(config), train_one_step)
+
+
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last weights whose loss was finite were put back."""
 

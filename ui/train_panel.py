@@ -15,6 +15,8 @@ from ui import layout, training
 from ui.charts import training as training_charts
 
 REFRESH_SECONDS = 1.0  # Between two redraws of the stage (status, loss, histograms) while the run trains.
+# Until a started run has made its first step: Play to the first step on screen waits at most this.
+FIRST_STEP_REFRESH_SECONDS = 0.2
 DETAILS_REFRESH_SECONDS = 3.0  # Between two redraws of the mean-goodness and accuracy curves.
 LAST_PROBE = "train_last_probe"  # (run id, goodness samples) last drawn, for refreshes without a new probe.
 # The stage in talk mode: the loss and the histograms one above the other beside the controls,
@@ -30,8 +32,11 @@ def live_panel(compact):
     Plotly chart is a new chart in the browser (Streamlit 1.67 remounts it), about a quarter of a
     second of a core each: on a 2-core machine that time is taken from the training.
     """
-    live = training.needs_refresh(training.current_run())
-    st.fragment(run_every=REFRESH_SECONDS if live else None)(_stage)(compact, live)
+    run = training.current_run()
+    live = training.needs_refresh(run)
+    waiting = live and run.status()["step"] == 0  # Started, no step yet: poll quickly until the first.
+    refresh = (FIRST_STEP_REFRESH_SECONDS if waiting else REFRESH_SECONDS) if live else None
+    st.fragment(run_every=refresh)(_stage)(compact, live, waiting)
     if compact and live:
         # Below the projector's screen the other two charts wait for a pause.
         st.caption("Mean goodness and test accuracy over time: below, when paused.")
@@ -93,7 +98,7 @@ def probe_to_draw(snapshot):
     return last[1] if last is not None and last[0] == run_id else None
 
 
-def _stage(compact, live):
+def _stage(compact, live, waiting):
     run = training.current_run()
     if run is None:
         with st.container(key="train_status"):
@@ -122,6 +127,8 @@ def _stage(compact, live):
             layout.show_live_chart(spec, key="train_histogram_plot", height=histogram_style.height)
     if live and not training.needs_refresh(run):
         st.rerun()  # The run paused or ended: redraw the buttons and the charts, and stop polling.
+    if waiting and snapshot["step"] > 0:
+        st.rerun()  # The first step is on screen: poll at the usual rate from now on.
 
 
 def _details(compact, live):

@@ -15,12 +15,13 @@ import secrets
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ffviz import registry
+from ffviz import compiled_steps, registry
 from ffviz.checkpoint import load_network
 from ffviz.config import PRESET_DESCRIPTIONS, PRESETS, layers_text, parse_layers
 from ffviz.data import DISPLAY_NAMES
 from ffviz.network import FFNetwork
 from ffviz.runner import COMPILING, FAILED, FINISHED, PAUSED, READY, RUNNING, STOPPED, TrainingRun
+from ffviz.train import warm_up_in_background
 from ui import history, session, settings
 
 PROBLEM = "train_problem"  # A message for st.error, or None.
@@ -57,6 +58,19 @@ def architecture_changed(run):
     config = config_or_none()
     fields = ("layer_sizes", "conv_layers", "batch_size", "epochs", "negatives", "loss", "jitter")
     return config is not None and any(getattr(config, name) != getattr(run.network.config, name) for name in fields)
+
+
+def warm_up_preset():
+    """Before the first Play: compile the chosen preset's steps in the background, unless they wait idle.
+
+    Only while the widgets describe the preset's own shape (a rate or threshold moved is the same
+    shape): the presets are a bounded set, and compiled programs are kept for later runs.
+    """
+    if current_run() is not None:
+        return
+    config, preset = config_or_none(), PRESETS[st.session_state["train_preset"]]
+    if config is not None and compiled_steps.same_shape(config, preset):
+        warm_up_in_background(preset)
 
 
 def current_run():

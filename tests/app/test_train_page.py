@@ -274,3 +274,13 @@ def test_the_link_carries_the_run_and_a_new_session_with_it_finds_the_same_run(a
     assert run.state != "running"
     run.join(30)
     assert not run.alive
+
+
+def test_opening_the_page_compiles_the_preset_so_its_first_play_compiles_nothing(app):
+    """Test that the page compiles the chosen preset while it is read: Play then reuses that program."""
+    app.switch_page(TRAIN_PAGE).run()  # The default preset, whose shape no other test of this file trains.
+    app.number_input(key="train_epochs").set_value(50).run()  # Epochs are not part of the shape.
+    app.button(key="train_play").click().run()
+    run = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: run.trainer.step > 0)
+    assert run.trainer.compile_seconds == 0.0  # The run waited for the page's compile, if it was still going.

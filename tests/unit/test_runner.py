@@ -6,12 +6,18 @@ import time
 import numpy as np
 import pytest
 
+from ffviz import registry
 from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
 from ffviz.runner import TrainingRun
 from tests import helpers
 
 WAIT_SECONDS = 180.0  # Generous: compiling on two busy cores is slow; a poll returns as soon as it holds.
+
+
+def training_threads():
+    """The live training threads of this process (threads of other tests, a browser's say, come and go)."""
+    return sum(thread.name.startswith(registry.THREAD_NAME) for thread in threading.enumerate())
 
 
 def wait_until(condition, timeout=WAIT_SECONDS):
@@ -36,12 +42,12 @@ def make_run(sample):
 
 
 def test_start_pause_resume_and_stop(make_run):
-    threads_before = threading.active_count()
+    threads_before = training_threads()
     run = make_run(epochs=50)  # Many steps per call on a small net: 2 epochs could end before `stop()`.
     run.start()
     run.start()  # A second click while running changes nothing.
     assert wait_until(lambda: run.snapshot()["step"] >= 5)
-    assert threading.active_count() == threads_before + 1
+    assert training_threads() == threads_before + 1
     run.pause()
     assert wait_until(lambda: run.snapshot()["state"] == "paused")
     assert wait_until(lambda: not run._in_call)  # The call in flight has ended.
@@ -58,7 +64,7 @@ def test_start_pause_resume_and_stop(make_run):
     run.stop()
     assert run.snapshot()["state"] == "stopped"
     assert not run.alive
-    assert threading.active_count() == threads_before
+    assert training_threads() == threads_before
 
 
 def test_history_holds_per_layer_losses_and_epoch_accuracy(make_run):

@@ -13,7 +13,7 @@ from ffviz import backprop, compiled_steps, registry, run_worker
 from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
 from ffviz.runner import TrainingRun, start_together
-from ffviz.train import Trainer
+from ffviz.train import Trainer, warm_up_in_background
 from tests import helpers
 
 WAIT_SECONDS = 180.0  # Generous: two busy cores compile slowly; a poll returns as soon as it holds.
@@ -45,6 +45,28 @@ def make_run(sample):
     for run in runs:
         run.close()
         run.join()
+
+
+def test_a_warmed_up_shape_compiles_once_and_its_first_run_compiles_nothing(sample):
+    """Test that a warm-up compiles a shape once in the background and a run started meanwhile waits for it."""
+    x_train, y_train, _, _ = sample
+    config = tiny_config(layer_sizes=(24, 11), batch_size=40)  # A shape no other test compiles.
+    created = compiled_steps.STEP_CACHE.created
+    thread = warm_up_in_background(config)
+    assert thread is not None
+    assert warm_up_in_background(config.replace(learning_rate=0.01)) is None  # Compiling already.
+    # Started at once, while the warm-up still compiles: the run takes the warm-up's program.
+    trainer = Trainer(FFNetwork(config.replace(threshold=3.0, seed=5)), x_train, y_train)
+    assert trainer.prepare() == 0.0
+    assert compiled_steps.STEP_CACHE.created == created + 1
+    traced = trainer.program.tracing_count()
+    trainer.train_steps(3)
+    assert trainer.program.tracing_count() == traced and trainer.step == 3
+    assert float(trainer.program.threshold.numpy()) == 3.0  # The run's own settings, not the warm-up's.
+    trainer.release()
+    thread.join(WAIT_SECONDS)
+    assert not thread.is_alive()
+    assert warm_up_in_background(config) is None  # Its program waits idle.
 
 
 def test_a_second_run_of_the_same_shape_reuses_the_compiled_steps(sample):
