@@ -133,11 +133,17 @@ class RunWorker:
         try:
             self._drive()
         finally:
+            # A closed run gives its program back before `join()` returns, so a new run of the same
+            # shape started right after a Reset reuses it instead of compiling another.
+            with self._condition:
+                closed = self._closed
+            if closed:
+                self._release_trainer()
             with self._condition:
                 self._driving = False
-                closed = self._closed
+                closed_meanwhile = self._closed and not closed  # `close()` saw this thread still driving.
                 self._condition.notify_all()
-            if closed:
+            if closed_meanwhile:
                 self._release_trainer()
 
     def _release_trainer(self):

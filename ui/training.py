@@ -30,6 +30,7 @@ OWNER = "train_owner"  # This session's worker-thread owner (`session_owner`).
 STEP_TARGET = "train_step_target"  # After "Step": the step number to keep polling for.
 RUN_ID = session.RUN_ID  # The registry id of the session's run (`session.RUN`), or None.
 TRAINING_STATES = (COMPILING, RUNNING)  # States in which the one toggle button pauses.
+RESET_WAIT_SECONDS = 2.0  # The longest Reset waits for the stopped run to give its compiled steps back.
 
 
 def config_from_widgets():
@@ -180,11 +181,15 @@ def step():
 def reset():
     """Stop and forget the current run; the next Play uses the widgets' settings."""
     _clear_messages()
-    run_id = st.session_state.get(RUN_ID)
+    run, run_id = current_run(), st.session_state.get(RUN_ID)
     if run_id is not None:
         registry.RUNS.discard(run_id)  # Stops the run and gives its compiled steps back.
-    elif current_run() is not None:
-        current_run().stop(wait=False)
+    elif run is not None:
+        run.stop(wait=False)
+    if run is not None:
+        # The compiled call in progress ends within a fraction of a second and gives the program
+        # back; waiting for it lets the next Play reuse that program instead of compiling another.
+        run.join(timeout=RESET_WAIT_SECONDS)
     st.session_state[session.RUN] = None
     st.session_state[RUN_ID] = None
 

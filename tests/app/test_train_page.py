@@ -284,3 +284,23 @@ def test_opening_the_page_compiles_the_preset_so_its_first_play_compiles_nothing
     run = app.session_state["training_run"]
     assert rerun_until(app, lambda app: run.trainer.step > 0)
     assert run.trainer.compile_seconds == 0.0  # The run waited for the page's compile, if it was still going.
+
+
+def test_play_after_reset_reuses_the_stopped_run_s_compiled_steps(app):
+    """Test that Reset waits for the stopped run to give its program back, so the next Play compiles nothing."""
+    from ffviz.compiled_steps import STEP_CACHE
+
+    open_train_page(app, layers="24")  # A shape no other test trains: nothing idle to borrow.
+    app.number_input(key="train_epochs").set_value(50).run()
+    app.button(key="train_play").click().run()
+    first = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: first.trainer.step > 0)
+    program, created = first.trainer.program, STEP_CACHE.created
+    app.button(key="train_reset").click().run()
+    assert not first.alive
+    app.button(key="train_play").click().run()
+    second = app.session_state["training_run"]
+    assert rerun_until(app, lambda app: second.trainer.step > 0)
+    assert second.trainer.program is program
+    assert STEP_CACHE.created == created
+    app.button(key="train_reset").click().run()
