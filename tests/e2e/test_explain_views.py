@@ -1,14 +1,13 @@
-"""The explanation views in a real browser at 1280x720, each saved as a picture for the README (docs/explain_*.png),
-then checked in talk mode: every chart fits the projector's screen and keeps its texts apart."""
+"""The explanation views in a real browser at 1280x720, each saved as a picture in tests/e2e/screenshots/
+(explain_*.png, the README's docs/ pictures are copies of them), then checked in talk mode: every chart
+fits the projector's screen and keeps its texts apart."""
 
 import re
 
 from playwright.sync_api import expect
 
 from tests.e2e import helpers
-from tests.helpers import REPO
 
-DOCS = REPO / "docs"
 LAPTOP = {"width": 1280, "height": 720}
 TRAINING_TIMEOUT_MS = 120_000  # Compiling and training on two busy cores.
 
@@ -38,10 +37,14 @@ def race_two_variants(page, server, url_path, layers, budget_seconds):
 
 
 def picture_of(page, element, name):
-    """Save the screen from `element`'s top as docs/<name>.png, without Streamlit's sticky header over it."""
+    """Save the screen from `element`'s top as tests/e2e/screenshots/<name>.png, without Streamlit's sticky header.
+
+    Not into docs/: a test run must not rewrite the repository's files; copy a picture there by hand.
+    """
     page.add_style_tag(content='[data-testid="stHeader"] { display: none; }')
     element.evaluate("(node) => node.scrollIntoView({block: 'start'})")
-    page.screenshot(path=DOCS / f"{name}.png")
+    helpers.SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=helpers.SCREENSHOTS / f"{name}.png")
 
 
 def expect_charts_fit_the_screen(page, panel, viewport):
@@ -75,7 +78,8 @@ def test_saliency_maps_show_for_a_test_digit(page, app_server):
     expect(panel.locator(".infolayer .annotation-text").first).to_contain_text("(top)")
     helpers.expect_no_error(page)
     panel.scroll_into_view_if_needed()
-    panel.screenshot(path=DOCS / "explain_saliency.png")
+    helpers.SCREENSHOTS.mkdir(exist_ok=True)
+    panel.screenshot(path=helpers.SCREENSHOTS / "explain_saliency.png")
     switch_talk_mode_on(page)
     expect_charts_fit_the_screen(page, helpers.by_key(page, "goodness_saliency"), LAPTOP)
 
