@@ -28,9 +28,10 @@ import tensorflow as tf
 
 import ffviz  # noqa: F401  (sets KERAS_BACKEND before anything imports keras)
 from benchmarks.kerasio_schedule import KerasIoSchedule
-from ffviz.config import DATASETS, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, PRESETS, architecture_text
+from ffviz.config import DATASETS, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, architecture_text
 from ffviz.data import load_dataset
 from ffviz.network import FFNetwork
+from ffviz.presets import PRESETS
 from ffviz.system import device_description
 from ffviz.train import Trainer
 
@@ -202,7 +203,7 @@ def build_parser():
     parser.add_argument(
         "--presets",
         default="default",
-        help="comma-separated ffviz.config presets, each optionally @dataset, e.g. default,fashion@fashion_mnist "
+        help="comma-separated ffviz.presets presets, each optionally @dataset, e.g. default,fashion@fashion_mnist "
         "(default: default; dataset: mnist)",
     )
     parser.add_argument("--budget", type=float, help="most seconds of training per preset; fewer epochs if needed")

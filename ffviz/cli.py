@@ -27,16 +27,15 @@ import numpy as np
 
 from ffviz.budget import DEFAULT_BUDGET, MAX_PARAMETERS, NO_BUDGET, Budget, using_budget
 from ffviz.config import (
-    DATASET_PRESETS,
     DATASETS,
     GOODNESS_MEASURES,
     INPUT_LENGTHS,
     LOSSES,
     NEGATIVE_STRATEGIES,
-    PRESETS,
     READOUTS,
     parse_layers,
 )
+from ffviz.presets import DATASET_PRESETS, PRESETS
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 APP_PATH = REPO / "app.py"  # The Streamlit app that `ffviz app` runs.

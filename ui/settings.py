@@ -19,12 +19,12 @@ from ffviz.config import (
     LOSSES,
     MAX_LAYERS,
     NEGATIVE_STRATEGIES,
-    PRESETS,
     READOUTS,
     FFConfig,
     layers_text,
     parse_layers,
 )
+from ffviz.presets import PRESETS
 from ffviz.rooms import normalize_code
 
 DEFAULT_DATASET = "mnist"  # The pretrained model and the explanations are about MNIST.

@@ -17,9 +17,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ffviz import compiled_steps, registry
 from ffviz.checkpoint import load_network
-from ffviz.config import PRESET_DESCRIPTIONS, PRESETS, layers_text, parse_layers
+from ffviz.config import layers_text, parse_layers
 from ffviz.data import DISPLAY_NAMES
 from ffviz.network import FFNetwork
+from ffviz.presets import PRESET_DESCRIPTIONS, PRESETS
 from ffviz.runner import COMPILING, FAILED, FINISHED, PAUSED, READY, RUNNING, STOPPED, TrainingRun
 from ffviz.train import warm_up_in_background
 from ui import history, session, settings

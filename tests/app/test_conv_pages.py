@@ -4,8 +4,9 @@ import numpy as np
 from page_helpers import plotly_array, plotly_spec, texts
 from test_train_page import TRAIN_PAGE, rerun_until
 
-from ffviz.config import PRESETS, FFConfig, layers_text
+from ffviz.config import FFConfig, layers_text
 from ffviz.network import FFNetwork
+from ffviz.presets import PRESETS
 
 TINY_CONV = FFConfig(conv_layers=((10, 5, 2), (20, 3, 2)), layer_sizes=())
 

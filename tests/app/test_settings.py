@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from ffviz.config import NEGATIVE_STRATEGIES, PRESETS, READOUTS, FFConfig, parse_layer_sizes, parse_layers
+from ffviz.config import NEGATIVE_STRATEGIES, READOUTS, FFConfig, parse_layer_sizes, parse_layers
 from ffviz.data import DATASETS
+from ffviz.presets import PRESETS
 from ui import settings
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

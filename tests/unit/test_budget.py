@@ -6,8 +6,9 @@ import re
 import pytest
 
 from ffviz import budget
-from ffviz.config import PRESETS, FFConfig
+from ffviz.config import FFConfig
 from ffviz.network import INFERENCE_CHUNK, FFNetwork
+from ffviz.presets import PRESETS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,9 @@ import pytest
 from ffviz.budget import using_budget
 from ffviz.checkpoint import load_network
 from ffviz.cli import budget_from_args, build_parser, config_from_args, main, save_with_fallback
-from ffviz.config import DATASET_PRESETS, PRESETS, FFConfig
+from ffviz.config import FFConfig
 from ffviz.network import FFNetwork
+from ffviz.presets import DATASET_PRESETS, PRESETS
 from tests.unit.test_checkpoint import CRAFTED
 
 SAMPLE = str(pathlib.Path(__file__).resolve().parents[2] / "assets" / "mnist_sample.npz")
