@@ -7,7 +7,7 @@ steps were reused, each cycle left a new `tf.function` behind (+22.6 MB per run 
 plateau); now the curve should flatten after the first cycles.
 
     python -m benchmarks.bench_soak --minutes 30        # the full soak; prints the RSS curve
-    FFVIZ_SOAK_SECONDS=45 pytest tests/robustness/test_robust_soak.py   # the short CI version
+    FFVIZ_SOAK_CYCLES=40 pytest tests/robustness/test_robust_soak.py   # the short CI version, in a real server
 
 Data: the shipped sample by default, or `--data PATH` (an .npz like assets/mnist_sample.npz).
 """
