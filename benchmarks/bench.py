@@ -6,7 +6,9 @@
 
 For each preset it reports seconds per training epoch, the matmul FLOPs that an epoch
 performs (forward and weight-gradient products, as ffviz computes them) as a share of this
-machine's float32 matmul peak measured in the same run, test accuracy, and the training time
+machine's float32 matmul peak measured in the same run, the share that the step's products alone
+reach at their shapes (`benchmarks.flops.step_products_rate`, dense presets: the most a step of
+that shape could reach with this matmul library), test accuracy, and the training time
 until the test accuracy first reached 97.56% (the keras.io example's final figure). Then: the
 latency of the goodness of all ten labels for one image (all layers), the time to score the
 whole test set that way, and the keras.io example's schedule (`kerasio_schedule.py`) trained
@@ -17,7 +19,6 @@ else whatever `ffviz.data.load_dataset` finds (in the end the shipped sample).
 """
 
 import argparse
-import math
 import os
 import pathlib
 import sys
@@ -27,8 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 import ffviz  # noqa: F401  (sets KERAS_BACKEND before anything imports keras)
+from benchmarks.flops import matmul_peak, step_products_rate, training_flops_per_step
 from benchmarks.kerasio_schedule import KerasIoSchedule
-from ffviz.config import DATASETS, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, architecture_text
+from ffviz.config import DATASETS, NUM_CLASSES, architecture_text
 from ffviz.data import load_dataset
 from ffviz.network import FFNetwork
 from ffviz.presets import PRESETS
@@ -39,69 +41,6 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 KERAS_IO_ACCURACY = 0.9756  # The keras.io example's test accuracy after 250 epochs.
 LATENCY_CALLS = 200  # Single-image calls timed for the latency percentiles.
-
-
-def matmul_peak(size, repeats, rounds=5):
-    """Best float32 GFLOP/s of `repeats` chained (size x size) products, over `rounds` tries.
-
-    Each product's input differs (the loop counter is added), so no two can be merged.
-    """
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size)) / math.sqrt(size)
-
-    @tf.function
-    def products(a, b):
-        def body(index, total):
-            return index + 1, total + tf.reduce_sum(tf.matmul(a + tf.cast(index, tf.float32), b))
-
-        return tf.while_loop(lambda index, total: index < repeats, body, (tf.constant(0), tf.constant(0.0)))[1]
-
-    products(a, b).numpy()  # Compile and warm up.
-    best = 0.0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        products(a, b).numpy()
-        best = max(best, 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9)
-    return best
-
-
-def conv_training_flops_per_step(config, batch_size):
-    """Convolution and head FLOPs of one convolutional training step as `ffviz.network` computes it.
-
-    A convolutional stack runs once per image for all label codes (only the goodness weighting
-    is per code), and its weight gradient costs as much again; the neutral pass feeds the head.
-    """
-    flops, channels, side = 0, 1, IMAGE_SIDE
-    for filters, kernel, pool in config.conv_layers:
-        out = side - kernel + 1
-        flops += 2 * out * out * filters * kernel * kernel * channels * 2  # Forward and weight gradient.
-        channels, side = filters, out // pool
-    head_width = sum(config.layer_widths()[index] for index in config.used_layers())
-    return batch_size * (flops + 2 * head_width * NUM_CLASSES * 2)
-
-
-def training_flops_per_step(config, batch_size):
-    """Matmul FLOPs of one training step as `ffviz.train` computes it.
-
-    Forward and weight-gradient products only (no gradient flows into a layer's input). The
-    first layer's 784-wide product is done once per image and shared by the neutral, positive
-    and negative copies; only the tiny products of the ten label pixels are per copy. Deeper
-    layers see the neutral copy (when the softmax head is trained) and the positive and
-    negative copies.
-    """
-    if config.conv_layers:
-        return conv_training_flops_per_step(config, batch_size)
-    widths = (IMAGE_PIXELS, *config.layer_sizes)
-    trains_head = config.readout == "softmax" or config.negatives == "hard"
-    forward_copies = 3 if trains_head else 2  # Gradients come from the positive and negative copies.
-    flops = 2 * batch_size * IMAGE_PIXELS * widths[1] * 2  # Shared product, forward and gradient.
-    flops += 2 * batch_size * NUM_CLASSES * widths[1] * (forward_copies + 2)  # The label pixels.
-    for fan_in, units in zip(widths[1:-1], widths[2:]):
-        flops += 2 * batch_size * fan_in * units * (forward_copies + 2)
-    if trains_head:
-        head_width = sum(config.layer_sizes[index] for index in config.used_layers())
-        flops += 2 * batch_size * head_width * NUM_CLASSES * 2
-    return flops
 
 
 def load_data(path, quick, dataset_name="mnist"):
@@ -151,6 +90,9 @@ def train_preset(name, config, data, budget, jit_compile):
     steady = epoch_seconds[1:] or epoch_seconds  # The first epoch includes compiling.
     seconds_per_epoch = float(np.median(steady))
     flops_per_epoch = training_flops_per_step(config, trainer.batch_size) * trainer.steps_per_epoch
+    products_gflops = (
+        None if config.conv_layers else step_products_rate(config, trainer.batch_size, trainer.jit_compile)
+    )
     goodness_accuracy = network.evaluate(x_test, y_test, "goodness")["accuracy"]
     softmax_accuracy = network.evaluate(x_test, y_test, "softmax")["accuracy"]
     return network, {
@@ -161,6 +103,7 @@ def train_preset(name, config, data, budget, jit_compile):
         "seconds_per_epoch": seconds_per_epoch,
         "gflop_per_epoch": flops_per_epoch / 1e9,
         "gflops": flops_per_epoch / seconds_per_epoch / 1e9,
+        "products_gflops": products_gflops,
         "projected_seconds": trainer.seconds + seconds_per_epoch * (config.epochs - trainer.epoch),
         "softmax": softmax_accuracy,
         "goodness": goodness_accuracy,
@@ -262,13 +205,15 @@ def main(argv=None):
     print(f"matmul peak: {peak:.1f} GFLOP/s")
     header = (
         f"{'preset':<22} {'layers':<30} {'epochs':>7} {'s/epoch':>8} {'GFLOP/epoch':>12} {'GFLOP/s':>8} "
-        f"{'% of peak':>9} {'softmax':>8} {'goodness':>9} {'to 97.56%':>11} {'train time':>11} {'full preset':>12}"
+        f"{'% of peak':>9} {'products':>9} {'softmax':>8} {'goodness':>9} {'to 97.56%':>11} {'train time':>11} "
+        f"{'full preset':>12}"
     )
     print(header)
     for row in rows:
+        products = "-" if row["products_gflops"] is None else f"{100 * row['products_gflops'] / peak:.0f}%"
         print(
             f"{row['preset']:<22} {row['layers']:<30} {row['epochs']:>7} {row['seconds_per_epoch']:>8.2f} "
-            f"{row['gflop_per_epoch']:>12.0f} {row['gflops']:>8.1f} {100 * row['gflops'] / peak:>8.0f}% "
+            f"{row['gflop_per_epoch']:>12.0f} {row['gflops']:>8.1f} {100 * row['gflops'] / peak:>8.0f}% {products:>9} "
             f"{100 * row['softmax']:>7.2f}% {100 * row['goodness']:>8.2f}% {format_seconds(row['reached']):>11} "
             f"{format_seconds(row['train_seconds']):>11} {format_seconds(row['projected_seconds']):>12}"
         )

@@ -165,7 +165,7 @@ def test_benchmark_quick_mode_runs_on_the_sample():
     )
     seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    for heading in ("matmul peak", "s/epoch", "% of peak", "latency p50/p95", "whole test set", "keras.io"):
+    for heading in ("matmul peak", "s/epoch", "% of peak", "products", "latency p50/p95", "whole test set", "keras.io"):
         assert heading in result.stdout, f"{heading!r} missing from:\n{result.stdout}"
     assert seconds < 60, f"bench --quick took {seconds:.0f} s"
 
