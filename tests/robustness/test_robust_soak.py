@@ -24,10 +24,10 @@ import sys
 
 import pytest
 
+from benchmarks.bench_soak_server import WARM_UP_CYCLES
 from tests.helpers import REPO
 
 SOAK_CYCLES = int(os.environ.get("FFVIZ_SOAK_CYCLES", "40"))
-WARM_UP_CYCLES = 15  # Cycles before the baseline window (`benchmarks.bench_soak_server.WARM_UP_CYCLES`).
 GROWTH_FRACTION = 0.05  # Issue 14: within 5% of the warmed-up server's RSS.
 GROWTH_SLACK_MB = 30.0  # Allocator noise: Python's and TensorFlow's arenas grow in steps.
 SECONDS_PER_CYCLE_BOUND = 20  # For the subprocess's timeout only: a cycle takes 1-2 s, 7 s when it compiles.
